@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""The one command-line entry point of the Myeloma Handbook.
+
+    python3 scripts/handbook.py serve     set up, then serve at http://127.0.0.1:8000
+    python3 scripts/handbook.py build     set up, then build the site (strict) into site/
+    python3 scripts/handbook.py test      set up everything the tests need, then run them all
+    python3 scripts/handbook.py check     the fast source gates only (front matter, twins, citations, numbers)
+    python3 scripts/handbook.py links --online   check external links for real (cached)
+    python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
+    python3 scripts/handbook.py lock      regenerate requirements.lock from requirements.in
+
+It runs with any Python >= 3.11: it creates .venv/ from the pinned, hashed
+requirements.lock and re-runs itself inside it. System packages are
+installed with apt-get when run as root, or named in an exact install line.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+VENV_PYTHON = VENV / "bin" / "python"
+LOCK = ROOT / "requirements.lock"
+
+# Debian packages: WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do
+# not depend on what a machine happens to have; the browser tests need Chromium.
+APT_BUILD = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
+APT_TEST = ["chromium", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
+
+
+def run(*command, **kwargs) -> int:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    return subprocess.call([str(c) for c in command], cwd=ROOT, **kwargs)
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def missing_debs(packages: list[str]) -> list[str]:
+    if not shutil.which("dpkg-query"):
+        return []
+    missing = []
+    for package in packages:
+        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+        if "install ok installed" not in result.stdout:
+            missing.append(package)
+    return missing
+
+
+def install_system_packages(packages: list[str]) -> None:
+    missing = missing_debs(packages)
+    if not missing:
+        return
+    line = "apt-get install -y --no-install-recommends " + " ".join(missing)
+    if os.geteuid() != 0:
+        sys.exit(f"Missing system packages. Install them once, as root:\n  sudo apt-get update && sudo {line}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if run(*line.split(), env=env) != 0:
+        run("apt-get", "update", env=env)
+        if run(*line.split(), env=env) != 0:
+            sys.exit(f"Could not install system packages: {' '.join(missing)}")
+
+
+def setup(test: bool = False) -> None:
+    """Create .venv from requirements.lock (skipped when already current)."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed.")
+    install_system_packages(APT_BUILD + (APT_TEST if test else []))
+    stamp = VENV / ".requirements.sha256"
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if not VENV_PYTHON.exists():
+        run(sys.executable, "-m", "venv", VENV)
+    if not stamp.exists() or stamp.read_text() != digest:
+        code = run(VENV_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                   "--require-hashes", "--no-deps", "-r", LOCK)
+        if code != 0:
+            sys.exit("pip could not install requirements.lock")
+        stamp.write_text(digest)
+    if test:
+        install_node_packages()
+
+
+def install_node_packages() -> None:
+    """axe-core for the accessibility tests, pinned in package-lock.json."""
+    if (ROOT / "package-lock.json").exists() and shutil.which("npm"):
+        if not (ROOT / "node_modules" / "axe-core").is_dir():
+            if run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts") != 0:
+                sys.exit("npm could not install package-lock.json")
+
+
+def reexec_in_venv() -> None:
+    if not in_venv():
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), __file__, *sys.argv[1:]])
+
+
+def mkdocs_env() -> dict:
+    return dict(os.environ, NO_MKDOCS_2_WARNING="1")
+
+
+def build(site_dir: Path = ROOT / "site") -> int:
+    """Strict build into a temporary directory, moved into place only on
+    success: a failed build never leaves a site that looks finished."""
+    with tempfile.TemporaryDirectory(prefix="handbook-site-") as tmp:
+        out = Path(tmp) / "site"
+        code = run(VENV_PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", out, env=mkdocs_env())
+        if code != 0:
+            print("Build failed; see the problems above (file:line: what -> what to do).", file=sys.stderr)
+            return code
+        if site_dir.exists():
+            shutil.rmtree(site_dir)
+        shutil.move(str(out), site_dir)
+    print(f"Built {site_dir}")
+    return 0
+
+
+def check() -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook.checks import Project, check_sources
+
+    report = check_sources(Project.at(ROOT))
+    for problem in report.problems:
+        print(problem)
+    print(f"{len(report.problems)} problem(s)" if report.problems else "All source checks passed.")
+    return 1 if report.problems else 0
+
+
+def links_online() -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook.links import check_online, external_links
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        if build(site) != 0:
+            return 1
+        urls = external_links(site)
+        results = check_online(sorted(urls), ROOT / ".cache" / "external-links.json")
+    broken = {u: r for u, r in results.items() if not r["ok"]}
+    print(f"| status | URL | pages |\n| --- | --- | --- |")
+    for url, result in sorted(broken.items()):
+        print(f"| {result['status']} | {url} | {', '.join(sorted(urls[url]))} |")
+    print(f"\n{len(results)} external links checked, {len(broken)} broken.")
+    return 1 if broken else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup").add_argument("--test", action="store_true", help="also what the tests need")
+    sub.add_parser("serve")
+    sub.add_parser("build")
+    sub.add_parser("check")
+    test = sub.add_parser("test")
+    test.add_argument("pytest_args", nargs="*", help="passed to pytest")
+    sub.add_parser("links").add_argument("--online", action="store_true", required=True)
+    sub.add_parser("lock")
+    args = parser.parse_args()
+
+    if args.command == "setup":
+        setup(test=args.test)
+        return 0
+    if args.command == "lock":
+        setup()
+        reexec_in_venv()
+        run(VENV_PYTHON, "-m", "pip", "install", "-q", "pip-tools")
+        return run(VENV_PYTHON, "-m", "piptools", "compile", "-q", "--generate-hashes", "--allow-unsafe",
+                   "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
+                   "-o", LOCK, ROOT / "requirements.in")
+    setup(test=args.command == "test")
+    reexec_in_venv()
+    if args.command == "serve":
+        return run(VENV_PYTHON, "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
+    if args.command == "build":
+        return build()
+    if args.command == "check":
+        return check()
+    if args.command == "links":
+        return links_online()
+    if args.command == "test":
+        pytest_args = args.pytest_args or ["tests", "-n", "2", "-p", "no:cacheprovider"]
+        return run(VENV_PYTHON, "-m", "pytest", *pytest_args, env=mkdocs_env())
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

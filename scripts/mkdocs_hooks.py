@@ -1,0 +1,108 @@
+"""MkDocs hooks of the Myeloma Handbook: all build-time behaviour in one place.
+
+- runs the source gates (scripts/myeloma_handbook/checks.py) before building;
+- formats references in Vancouver style in the page's language;
+- adds evidence labels, review dates, disclaimer and abbreviation tooltips;
+- checks every link and anchor of the built site, both languages;
+- removes the site directory when a build fails, so nothing half-built is
+  ever mistaken for a good build.
+
+Problems are logged as warnings naming file and line: `mkdocs serve` keeps
+serving, `mkdocs build --strict` fails.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import Abort
+from mkdocs.plugins import event_priority
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from myeloma_handbook import render  # noqa: E402
+from myeloma_handbook.bibliography import make_registry  # noqa: E402
+from myeloma_handbook.checks import Project, check_sources  # noqa: E402
+from myeloma_handbook.links import check_site  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.handbook")
+
+_state: dict = {"sources": {}}
+
+
+def _language(config) -> str:
+    i18n = config.plugins.get("i18n")
+    return getattr(i18n, "current_language", None) or config.theme.get("language", "en")
+
+
+def _outer_build(config) -> bool:
+    """static-i18n builds the other languages inside the first build."""
+    i18n = config.plugins.get("i18n")
+    return not getattr(i18n, "building", False)
+
+
+def _project(config) -> Project:
+    root = Path(config.config_file_path).resolve().parent
+    bibtex = config.plugins.get("bibtex")
+    return Project(root, Path(config.docs_dir), root / bibtex.config.bib_file)
+
+
+@event_priority(100)  # before mkdocs-bibtex, which would crash on a broken .bib
+def on_config(config):
+    _state["site_dir"] = config.site_dir
+    if _outer_build(config):
+        _state["sources"] = {}
+        report = check_sources(_project(config))
+        _state["report"] = report
+        for problem in report.problems:
+            log.warning(str(problem))
+        if report.problems and (config.strict or not report.bibliography.readable):
+            raise Abort(f"{len(report.problems)} problem(s) in the sources, listed above; nothing was built.")
+    return config
+
+
+def on_pre_build(config):
+    """Per language: plug the Vancouver formatter into mkdocs-bibtex (after
+    its own on_config) and load the language's abbreviations."""
+    language = _language(config)
+    _state["language"] = language
+    bibtex = config.plugins.get("bibtex")
+    registry = _state.get("registry")
+    if registry is None or registry.bib_data is not _state["report"].bibliography.entries:
+        registry = make_registry(_state["report"].bibliography, bibtex.config.footnote_format)
+        _state["registry"] = registry
+    registry.language = language
+    bibtex.registry = registry
+    _state["abbreviations"] = render.abbreviations(_project(config).docs / language / "abbreviations.md")
+
+
+def on_page_markdown(markdown, page, config, files):
+    language = _state["language"]
+    markdown = render.evidence_labels(markdown, language)
+    if render.FULL_BIBLIOGRAPHY in markdown:
+        markdown = markdown.replace(render.FULL_BIBLIOGRAPHY,
+                                    render.full_bibliography(_state["report"].bibliography, language))
+    return markdown + render.abbreviation_definitions(_state["abbreviations"])
+
+
+def on_page_content(html, page, config, files):
+    _state["sources"][page.file.dest_uri] = Path(page.file.abs_src_path)
+    return render.decorate_html(html, page.meta, _state["language"])
+
+
+@event_priority(-200)  # after static-i18n has built every language
+def on_post_build(config):
+    if not _outer_build(config):
+        return
+    root = _project(config).root
+    for problem in check_site(Path(config.site_dir), _state["sources"], root):
+        log.warning(str(problem))
+
+
+def on_build_error(error):
+    site = _state.get("site_dir")
+    if site and Path(site).is_dir() and not (Path(site) / "mkdocs.yml").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        log.error(f"Build failed: removed {site} so that no half-built site is left behind.")

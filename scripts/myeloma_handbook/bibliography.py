@@ -1,0 +1,305 @@
+"""bibliography.bib: checked entry by entry, and formatted in Vancouver style
+(the convention of medical journals) in the reader's language.
+
+The formatter plugs into mkdocs-bibtex as its reference registry, so the
+plugin keeps doing what it does well (finding [@key] blocks, turning them into
+numbered footnotes) while the text of each reference is ours: Vancouver order,
+DOI and PubMed links, Slovenian words on Slovenian pages, and each entry
+formatted once per language per build instead of at every citation.
+"""
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stderr
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pybtex.errors
+from pybtex.database import BibliographyData, Entry, parse_string
+from pybtex.scanner import PybtexSyntaxError
+
+from .problems import Problem
+
+ENTRY_START = re.compile(r"^[ \t]*@(\w+)[ \t]*[{(][ \t]*([^,\s]*)[ \t]*,", re.M)
+KEY_SYNTAX = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DOI_SYNTAX = re.compile(r"^10\.\d{4,9}/\S+$")
+PMID_SYNTAX = re.compile(r"^\d{1,9}$")
+URL_SYNTAX = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")
+CONTAINER_FIELDS = ("journal", "booktitle", "publisher", "howpublished", "organization", "institution", "school")
+VETERINARY = "veterinary"
+
+WORDS = {
+    "en": {"et_al": "et al.", "internet": "Internet", "cited": "cited", "available": "Available from",
+           "in": "In", "editor": "editor", "editors": "editors", "pages": "p.", "edition": "ed."},
+    # Slovenian Vancouver usage (Zdrav Vestn): "et al." is Latin and stays.
+    "sl": {"et_al": "et al.", "internet": "internet", "cited": "citirano", "available": "Dostopno na",
+           "in": "V", "editor": "ur.", "editors": "ur.", "pages": "str.", "edition": "izd."},
+}
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+@dataclass
+class Bibliography:
+    entries: BibliographyData
+    lines: dict[str, int]  # key -> line of "@type{key,"
+    problems: list[Problem]
+    readable: bool = True  # False when a syntax error stopped parsing
+
+    def is_veterinary(self, key: str) -> bool:
+        entry = self.entries.entries.get(key)
+        return bool(entry) and VETERINARY in entry.fields.get("keywords", "").lower()
+
+
+def load(path: Path, rel: str = "bibliography.bib") -> Bibliography:
+    """Parse and check the bibliography; never raises on bad input."""
+    text = path.read_text(encoding="utf-8")
+    problems: list[Problem] = []
+    lines: dict[str, int] = {}
+    for match in ENTRY_START.finditer(text):
+        kind, key = match.group(1).lower(), match.group(2)
+        if kind in ("comment", "preamble", "string"):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        if key in lines:
+            problems.append(Problem(rel, line, f"duplicate key '{key}' (first defined at line {lines[key]})",
+                                    "merge the two entries or rename one key"))
+            continue
+        lines[key] = line
+        if not KEY_SYNTAX.match(key):
+            problems.append(Problem(rel, line, f"key '{key}' has characters other than a-z, 0-9 and '-'",
+                                    "mkdocs-bibtex truncates keys at ':' or '.'; rename it, e.g. smith2020trial"))
+    pybtex.errors.set_strict_mode(True)
+    try:
+        data = parse_string(text, "bibtex")
+    except PybtexSyntaxError as error:
+        detail = re.sub(r"^syntax error in line \d+:\s*", "", str(error))
+        problems.append(Problem(rel, error.lineno or 0, f"BibTeX syntax error: {detail}",
+                                "check the braces and commas of the entry that ends here"))
+        return Bibliography(BibliographyData(), lines, problems, readable=False)
+    except Exception as error:  # pybtex reports duplicates and bad names this way
+        if problems:  # already explained above, with a line
+            pybtex.errors.set_strict_mode(False)
+            with redirect_stderr(io.StringIO()):
+                data = parse_string(text, "bibtex")
+        else:
+            problems.append(Problem(rel, 0, f"BibTeX could not be read: {error}", "fix the entry it names"))
+            return Bibliography(BibliographyData(), lines, problems, readable=False)
+    finally:
+        pybtex.errors.set_strict_mode(True)
+    for key, entry in data.entries.items():
+        problems.extend(check_entry(key, entry, rel, lines.get(key, 0)))
+    seen_doi: dict[str, str] = {}
+    for key, entry in data.entries.items():
+        doi = entry.fields.get("doi", "").strip().lower()
+        if doi and doi in seen_doi:
+            problems.append(Problem(rel, lines.get(key, 0), f"entry '{key}' has the same DOI as '{seen_doi[doi]}'",
+                                    "keep one entry per work"))
+        seen_doi.setdefault(doi, key)
+    return Bibliography(data, lines, problems)
+
+
+def check_entry(key: str, entry: Entry, rel: str, line: int) -> list[Problem]:
+    fields = {k.lower(): v.strip() for k, v in entry.fields.items()}
+    where = f"entry '{key}'"
+    problems = []
+
+    def problem(message: str, fix: str) -> None:
+        problems.append(Problem(rel, line, f"{where} {message}", fix))
+
+    if not (entry.persons.get("author") or entry.persons.get("editor")):
+        problem("has no author", "add author = {Family, Given and ...} (organisations in double braces)")
+    if not fields.get("title"):
+        problem("has no title", "add title = {...}")
+    if not any(fields.get(name) for name in CONTAINER_FIELDS):
+        problem("names no journal, book, publisher or site",
+                "add journal (articles), booktitle (chapters), publisher (books) or howpublished/organization (web)")
+    if not re.fullmatch(r"\d{4}", fields.get("year", "")):
+        problem("has no four-digit year", "add year = {2024}")
+    if not any(fields.get(name) for name in ("doi", "pmid", "url")):
+        problem("has no DOI, PMID or URL", "add doi = {10.xxxx/...} (preferred), pmid or url so readers can find it")
+    if fields.get("doi") and not DOI_SYNTAX.match(fields["doi"]):
+        problem(f"has an invalid DOI '{fields['doi']}'", "write the bare DOI, e.g. 10.1016/S1470-2045(14)70442-5, without https://doi.org/")
+    if fields.get("pmid") and not PMID_SYNTAX.match(fields["pmid"]):
+        problem(f"has an invalid PMID '{fields['pmid']}'", "a PMID is digits only, e.g. 25439696")
+    if fields.get("url") and not URL_SYNTAX.match(fields["url"]):
+        problem(f"has an invalid URL '{fields['url']}'", "write a full http(s):// address")
+    if fields.get("urldate") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["urldate"]):
+        problem(f"has urldate '{fields['urldate']}'", "write the access date as YYYY-MM-DD")
+    for name, value in fields.items():
+        if re.search(r"\\[a-zA-Z'`^\"~]", value) and name not in ("url",):
+            problem(f"field '{name}' contains a LaTeX escape", "write the character itself in UTF-8 (é, č, ü, &)")
+    return problems
+
+
+# ----------------------------------------------------------------- formatting
+
+def _plain(text: str) -> str:
+    text = text.replace("\\&", "&").replace("---", "—").replace("--", "–")
+    return re.sub(r"[{}]", "", text).strip()
+
+
+def _markdown_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def _initials(names: list[str]) -> str:
+    letters = []
+    for name in names:
+        for part in re.split(r"[\s\-.]+", _plain(name)):
+            if part:
+                letters.append(part[0].upper())
+    return "".join(letters)
+
+
+def _person(person) -> str:
+    raw = str(person)
+    if raw.startswith("{") and raw.endswith("}"):  # organisation as author
+        return _plain(raw)
+    family = " ".join(_plain(n) for n in person.prelast_names + person.last_names)
+    lineage = " ".join(_plain(n) for n in person.lineage_names)
+    initials = _initials(person.first_names + person.middle_names)
+    return " ".join(part for part in (family, initials, lineage) if part)
+
+
+def _people(persons, words: dict) -> str:
+    names = [p for p in persons if str(p).lower() != "others"]
+    more = len(names) != len(persons) or len(names) > 6
+    listed = ", ".join(_person(p) for p in names[:6])
+    return f"{listed}, {words['et_al']}" if more else listed
+
+
+def _pages(pages: str) -> str:
+    """Vancouver elides the repeated leading digits: 335-351 -> 335-51."""
+    pages = _plain(pages).replace("–", "-")
+    match = re.fullmatch(r"([A-Za-z]*)(\d+)-([A-Za-z]*)(\d+)", pages)
+    if not match:
+        return pages
+    prefix, first, _, last = match.groups()
+    if len(first) == len(last):
+        index = 0
+        while index < len(first) - 1 and first[index] == last[index]:
+            index += 1
+        last = last[index:]
+    return f"{prefix}{first}-{last}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".?!" else text + "."
+
+
+def _cited(date: str, language: str, words: dict) -> str:
+    year, month, day = date.split("-")
+    if language == "sl":
+        return f"[{words['cited']} {int(day)}. {int(month)}. {year}]"
+    return f"[{words['cited']} {year} {MONTHS_EN[int(month) - 1]} {int(day)}]"
+
+
+def format_entry(entry: Entry, language: str = "en") -> str:
+    """One reference in Vancouver style, as Markdown with DOI/PubMed links."""
+    words = WORDS[language]
+    f = {k.lower(): _plain(v) for k, v in entry.fields.items()}
+    kind = entry.type.lower()
+    authors = entry.persons.get("author") or []
+    editors = entry.persons.get("editor") or []
+    parts = []
+    if authors:
+        parts.append(_sentence(_people(authors, words)))
+    elif editors:
+        parts.append(_sentence(f"{_people(editors, words)}, {words['editors' if len(editors) > 1 else 'editor']}"))
+    title = _markdown_escape(f.get("title", ""))
+    web = kind in ("misc", "online", "electronic", "webpage") and f.get("url")
+    if web:
+        parts.append(_sentence(f"{title} [{words['internet']}]"))
+    else:
+        parts.append(_sentence(title))
+    year = f.get("year", "")
+    if kind == "article":
+        journal = _markdown_escape(f.get("shortjournal") or f.get("journal", ""))
+        detail = year
+        if f.get("volume"):
+            detail += f";{f['volume']}"
+            if f.get("number"):
+                detail += f"({f['number']})"
+        if f.get("pages"):
+            detail += f":{_pages(f['pages'])}"
+        parts.append(f"{journal}. {detail}.")
+    elif kind in ("incollection", "inbook", "inproceedings"):
+        book = _markdown_escape(f.get("booktitle", ""))
+        lead = f"{words['in']}: "
+        if editors and authors:
+            lead += f"{_people(editors, words)}, {words['editors' if len(editors) > 1 else 'editor']}. "
+        parts.append(_sentence(lead + book))
+        if f.get("edition"):
+            parts.append(f"{f['edition']}. {words['edition']}")
+        place = f"{f['address']}: " if f.get("address") else ""
+        parts.append(f"{place}{f.get('publisher', '')}; {year}.".strip())
+        if f.get("pages"):
+            parts.append(f"{words['pages']} {_pages(f['pages'])}.")
+    elif kind == "book":
+        if f.get("edition"):
+            parts.append(f"{f['edition']}. {words['edition']}")
+        place = f"{f['address']}: " if f.get("address") else ""
+        parts.append(f"{place}{f.get('publisher', '')}; {year}.")
+    else:
+        publisher = f.get("howpublished") or f.get("organization") or f.get("publisher") or f.get("institution", "")
+        stamp = year
+        if web and f.get("urldate"):
+            stamp += f" {_cited(f['urldate'], language, words)}"
+        parts.append(f"{_markdown_escape(publisher)}; {stamp}." if publisher else f"{stamp}.")
+    links = []
+    if f.get("doi"):
+        links.append(f"[doi:{_markdown_escape(f['doi'])}](https://doi.org/{f['doi']})")
+    if f.get("pmid"):
+        links.append(f"[PMID: {f['pmid']}](https://pubmed.ncbi.nlm.nih.gov/{f['pmid']}/)")
+    if f.get("url") and not f.get("doi") and not f.get("pmid"):
+        links.append(f"{words['available']}: <{f['url']}>")
+    elif f.get("url") and web:
+        links.append(f"{words['available']}: <{f['url']}>")
+    text = " ".join(p for p in parts if p)
+    return f"{text} {' '.join(links)}".strip()
+
+
+def sort_key(entry: Entry) -> str:
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    first = _person(persons[0]) if persons else _plain(entry.fields.get("title", ""))
+    return f"{first.lower()} {entry.fields.get('year', '')}"
+
+
+# ----------------------------------------------------- mkdocs-bibtex registry
+
+def make_registry(bibliography: Bibliography, footnote_format: str):
+    """A mkdocs-bibtex registry whose reference text is Vancouver in the
+    language currently being built (set `registry.language`)."""
+    from mkdocs_bibtex.registry import ReferenceRegistry
+
+    class VancouverRegistry(ReferenceRegistry):
+        def __init__(self):  # noqa: D401 - data is already parsed
+            self.bib_data = bibliography.entries
+            self.footnote_format = footnote_format
+            self.language = "en"
+
+        def validate_citation_blocks(self, citation_blocks) -> None:
+            """Unknown keys are reported, with file and line, by the citation gate."""
+
+        def validate_inline_references(self, inline_references):
+            return set()
+
+        def inline_text(self, citation_block) -> str:
+            known = [c for c in citation_block.citations if c.key in self.bib_data.entries]
+            if len(known) != len(citation_block.citations):
+                return str(citation_block)  # leave it visible; the gate fails the strict build
+            return "".join(f"[^{self.footnote_format.format(key=c.key)}]" for c in known)
+
+        def reference_text(self, citation) -> str:
+            if citation.key not in self.bib_data.entries:
+                return f"Unknown reference '{citation.key}'"  # the citation gate fails the build
+            return _formatted(citation.key, self.language)
+
+    @lru_cache(maxsize=None)
+    def _formatted(key: str, language: str) -> str:
+        return format_entry(bibliography.entries.entries[key], language)
+
+    return VancouverRegistry()

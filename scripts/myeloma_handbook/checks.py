@@ -1,0 +1,183 @@
+"""The source gates: twins, front matter, citations, clinical numbers and
+content safety. `check_sources` is what the MkDocs hook, the command line
+and the tests all call."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import bibliography as bib
+from .front_matter import check_front_matter, read_front_matter
+from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, scan_citations,
+                              scan_evidence_labels, scan_numbers)
+from .problems import Problem
+
+LANGUAGES = ("en", "sl")
+DEFAULT_LANGUAGE = "en"
+
+RAW_SCRIPT = re.compile(r"<\s*(script|iframe|object|embed)\b", re.I)
+EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I | re.S)
+MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)")
+HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.I | re.S)
+HTML_ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
+
+
+@dataclass
+class Project:
+    root: Path  # where mkdocs.yml lives; paths in problems are relative to it
+    docs: Path
+    bib_path: Path
+
+    @classmethod
+    def at(cls, root: Path, docs: str = "docs", bib_file: str = "bibliography.bib") -> "Project":
+        return cls(root, root / docs, root / bib_file)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def pages(self, language: str) -> dict[str, Path]:
+        base = self.docs / language
+        return {p.relative_to(base).as_posix(): p for p in sorted(base.rglob("*.md"))} if base.is_dir() else {}
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    bibliography: bib.Bibliography | None = None
+
+    def __bool__(self) -> bool:
+        return not self.problems
+
+
+def check_twins(project: Project) -> list[Problem]:
+    problems = []
+    pages = {lang: project.pages(lang) for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        for other in LANGUAGES:
+            if other == lang:
+                continue
+            for name, path in pages[lang].items():
+                if name not in pages[other]:
+                    problems.append(Problem(project.rel(path), 1, f"page has no {other} twin",
+                                            f"create docs/{other}/{name} (a translation, never a copy of the "
+                                            f"{lang} text) or scaffold it with scripts/handbook.py new"))
+    stray = [p for p in project.docs.glob("*.md")]
+    for path in stray:
+        problems.append(Problem(project.rel(path), 1, "page is outside the language folders",
+                                "move it to docs/en/ and docs/sl/"))
+    return problems
+
+
+def check_content_safety(text: str, rel: str) -> list[Problem]:
+    masked = mask_code(text)
+    problems = []
+
+    def line(offset: int) -> int:
+        return masked.count("\n", 0, offset) + 1
+
+    for match in RAW_SCRIPT.finditer(masked):
+        problems.append(Problem(rel, line(match.start()), f"raw <{match.group(1).lower()}> in content",
+                                "content is Markdown only; interactive parts belong in overrides/"))
+    for match in EVENT_HANDLER.finditer(masked):
+        problems.append(Problem(rel, line(match.start()), "inline event handler (on…=) in content",
+                                "remove it; no scripts in chapters"))
+    for match in MD_IMAGE.finditer(masked):
+        if not match.group(1).strip():
+            problems.append(Problem(rel, line(match.start()), f"image '{match.group(2)}' has no alt text",
+                                    "describe the image in the brackets: ![what it shows](path)"))
+    for match in HTML_IMAGE.finditer(masked):
+        alt = HTML_ALT.search(match.group(0))
+        if not alt or not alt.group(1)[1:-1].strip():
+            problems.append(Problem(rel, line(match.start()), "<img> has no alt text", 'add alt="what it shows"'))
+    return problems
+
+
+def check_citations(text: str, rel: str, bibliography: bib.Bibliography) -> list[Problem]:
+    problems = []
+    scan = scan_citations(text)
+    for line, block in scan.malformed:
+        problems.append(Problem(rel, line, f"citation {block} is not of the form [@key] or [@key1; @key2]",
+                                "keys use a-z, 0-9 and '-'; no prefixes, suffixes, ':' or '.'"))
+    known = bibliography.entries.entries
+    vet_spans = [(a, b) for kind, a, b in admonition_spans(text) if kind == bib.VETERINARY]
+    for citation in scan.citations:
+        if not bibliography.readable:
+            break  # the bibliography's own syntax error is the problem to fix
+        if citation.key not in known:
+            problems.append(Problem(rel, citation.line, f"unknown citation key '{citation.key}'",
+                                    "add the entry to bibliography.bib or correct the key"))
+        elif bibliography.is_veterinary(citation.key) and not any(a <= citation.line <= b for a, b in vet_spans):
+            problems.append(Problem(rel, citation.line,
+                                    f"'{citation.key}' is veterinary evidence cited outside a veterinary admonition",
+                                    'put the sentence inside !!! veterinary "…" so readers see it is not human data'))
+    for line, level in scan_evidence_labels(text):
+        if level not in EVIDENCE_LEVELS:
+            problems.append(Problem(rel, line, f"unknown evidence level '{level}'",
+                                    f"use one of: {', '.join(EVIDENCE_LEVELS)}"))
+    return problems
+
+
+def _declared(meta: dict, kind: str) -> set[str]:
+    values = (meta.get("twin_differences") or {}).get(kind) or []
+    if kind == "numbers":
+        return {str(v).replace(",", ".") for v in values}
+    return {str(v) for v in values}
+
+
+def check_twin_content(project: Project, name: str, known_keys=None) -> list[Problem]:
+    """Twins carry the same citation keys and the same clinical numbers."""
+    paths = {lang: project.docs / lang / name for lang in LANGUAGES}
+    texts = {lang: path.read_text(encoding="utf-8") for lang, path in paths.items()}
+    metas = {lang: read_front_matter(text) for lang, text in texts.items()}
+    allowed_numbers = set().union(*(_declared(m, "numbers") for m in metas.values()))
+    allowed_keys = set().union(*(_declared(m, "citations") for m in metas.values()))
+    problems = []
+    citations = {lang: scan_citations(texts[lang]).citations for lang in LANGUAGES}
+    numbers = {lang: scan_numbers(texts[lang], lang) for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        other = next(l for l in LANGUAGES if l != lang)
+        other_rel = project.rel(paths[other])
+        other_keys = {c.key for c in citations[other]}
+        reported = set()
+        for citation in citations[lang]:
+            if known_keys is not None and citation.key not in known_keys:
+                continue  # reported as an unknown key already
+            if citation.key not in other_keys and citation.key not in allowed_keys and citation.key not in reported:
+                reported.add(citation.key)
+                problems.append(Problem(project.rel(paths[lang]), citation.line,
+                                        f"cites '{citation.key}' but its twin {other_rel} does not",
+                                        "twins cite the same sources; cite it there too, or declare "
+                                        "twin_differences: {citations: [...], reason: ...} in front matter"))
+        for number, line in numbers[lang].items():
+            if number not in numbers[other] and number not in allowed_numbers:
+                problems.append(Problem(project.rel(paths[lang]), line,
+                                        f"number {number} does not appear in its twin {other_rel}",
+                                        "twins carry the same clinical numbers (2,75 = 2.75); fix the "
+                                        "translation or declare twin_differences: {numbers: [...], reason: ...}"))
+    return problems
+
+
+def check_sources(project: Project) -> Report:
+    """Every source gate over the whole docs tree."""
+    report = Report()
+    bibliography = bib.load(project.bib_path, project.rel(project.bib_path))
+    report.bibliography = bibliography
+    report.problems.extend(bibliography.problems)
+    report.problems.extend(check_twins(project))
+    for lang in LANGUAGES:
+        for name, path in project.pages(lang).items():
+            rel = project.rel(path)
+            text = path.read_text(encoding="utf-8")
+            report.problems.extend(check_front_matter(path, rel))
+            report.problems.extend(check_citations(text, rel, bibliography))
+            report.problems.extend(check_content_safety(text, rel))
+    english, slovenian = project.pages("en"), project.pages("sl")
+    for name in sorted(set(english) & set(slovenian)):
+        known = bibliography.entries.entries if bibliography.readable else None
+        report.problems.extend(check_twin_content(project, name, known))
+    report.problems.sort(key=lambda p: (p.path, p.line, p.message))
+    return report

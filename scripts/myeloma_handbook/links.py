@@ -1,0 +1,163 @@
+"""Links in the built site: every internal link and #anchor must resolve, in
+both languages; external links are syntax-checked offline, and checked for
+real only on request (`scripts/handbook.py links --online`), with a cache."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from .problems import Problem
+
+EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$|^localhost$|^127\.0\.0\.1$", re.I)
+# Theme plumbing that is not content: skip it.
+SKIP_PREFIXES = ("javascript:", "data:", "blob:")
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (attribute, url)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name in ("id", "name"):
+            if attributes.get(name) and (name == "id" or tag == "a"):
+                self.ids.add(attributes[name])
+        if tag in ("a", "link", "area") and attributes.get("href") is not None:
+            self.links.append(("href", attributes["href"]))
+        if tag in ("img", "script", "source", "iframe") and attributes.get("src"):
+            self.links.append(("src", attributes["src"]))
+
+
+def _parse(path: Path) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def _target_file(site: Path, page: Path, url_path: str) -> Path:
+    base = "/" + page.relative_to(site).as_posix()
+    resolved = urlsplit(urljoin(base, url_path)).path
+    target = site / unquote(resolved).lstrip("/")
+    if resolved.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target
+
+
+def external_url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname or not HOST.match(parts.hostname):
+            return "has no valid host name"
+        if re.search(r"\s", url):
+            return "contains white space"
+        return None
+    if parts.scheme == "mailto":
+        return None if "@" in url else "is not an e-mail address"
+    return f"uses the scheme '{parts.scheme}', which readers cannot follow"
+
+
+def source_line(source: Path | None, needle: str) -> int:
+    """The first line of the Markdown source that mentions the link target."""
+    if not source or not source.is_file() or not needle:
+        return 0
+    for number, line in enumerate(source.read_text(encoding="utf-8").split("\n"), 1):
+        if needle in line:
+            return number
+    return 0
+
+
+def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | None = None) -> list[Problem]:
+    """Check every link of every HTML page below site. `sources` maps a page's
+    path relative to site ('sl/myeloma/index.html') to its Markdown file, so a
+    problem can name the file and line a writer has to change."""
+    sources = sources or {}
+    pages = sorted(site.rglob("*.html"))
+    parsed = {page: _parse(page) for page in pages}
+    ids_cache: dict[Path, set[str]] = {page: p.ids for page, p in parsed.items()}
+    problems: list[Problem] = []
+    for page, parser in parsed.items():
+        rel_html = page.relative_to(site).as_posix()
+        source = sources.get(rel_html)
+        where = source.relative_to(root).as_posix() if source and root else f"site/{rel_html}"
+        seen = set()
+        for attribute, url in parser.links:
+            if url in seen or url.startswith(SKIP_PREFIXES):
+                continue
+            seen.add(url)
+            if EXTERNAL.match(url) or url.startswith("//"):
+                why = external_url_problem(url if not url.startswith("//") else "https:" + url)
+                if why:
+                    problems.append(Problem(where, source_line(source, url), f"external link {url} {why}",
+                                            "write a full https:// address"))
+                continue
+            path_part, anchor = urldefrag(url)
+            target = _target_file(site, page, path_part) if path_part else page
+            if not target.exists():
+                needle = path_part.rstrip("/").split("/")[-1] or path_part
+                if path_part.endswith(".md"):
+                    message = f"link to {url}: no such page in this language"
+                else:
+                    message = f"link to {url} leads nowhere"
+                problems.append(Problem(where, source_line(source, needle.replace(".html", "")), message,
+                                        "link to an existing page's .md file, relative to this page"))
+                continue
+            if anchor and target.suffix == ".html":
+                if target not in ids_cache:
+                    ids_cache[target] = _parse(target).ids
+                if unquote(anchor) not in ids_cache[target]:
+                    problems.append(Problem(where, source_line(source, "#" + anchor),
+                                            f"link {url} points to a missing anchor #{anchor}",
+                                            "use an explicit heading id ({#id}) that exists in both twins"))
+    return problems
+
+
+def external_links(site: Path) -> dict[str, set[str]]:
+    """Every external http(s) URL in the site, with the pages that use it."""
+    found: dict[str, set[str]] = {}
+    for page in sorted(site.rglob("*.html")):
+        for _, url in _parse(page).links:
+            if url.startswith(("http://", "https://")):
+                found.setdefault(url, set()).add(page.relative_to(site).as_posix())
+    return found
+
+
+def check_online(urls: list[str], cache_file: Path, max_age_days: int = 7, timeout: float = 15.0,
+                 workers: int = 8) -> dict[str, dict]:
+    """Fetch each URL (HEAD, then GET) unless the cache has a fresh answer.
+    Returns {url: {"ok": bool, "status": ..., "checked": epoch}}."""
+    cache = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
+    now = time.time()
+    stale = [u for u in urls if now - cache.get(u, {}).get("checked", 0) > max_age_days * 86400]
+
+    def fetch(url: str) -> tuple[str, dict]:
+        last = ""
+        headers = {"User-Agent": "myeloma-handbook-linkcheck/1.0 (+https://github.com/)"}
+        for method in ("HEAD", "GET"):
+            try:
+                request = urllib.request.Request(url, method=method, headers=headers)
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    return url, {"ok": response.status < 400, "status": response.status, "checked": now}
+            except urllib.error.HTTPError as error:
+                if method == "HEAD" and error.code in (403, 405, 501):
+                    continue
+                return url, {"ok": error.code in (401, 403, 429), "status": error.code, "checked": now}
+            except Exception as error:  # network errors are results here
+                last = str(error)
+        return url, {"ok": False, "status": last, "checked": now}
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for url, result in pool.map(fetch, stale):
+            cache[url] = result
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
+    return {u: cache[u] for u in urls}

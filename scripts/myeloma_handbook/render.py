@@ -1,0 +1,133 @@
+"""What the hook adds to every page, in the page's language: evidence labels,
+the review line and disclaimer, the reference-list heading, separators
+between adjacent citation numbers, abbreviation tooltips and the full
+bibliography page."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+from . import bibliography as bib
+from .front_matter import review_due
+from .markdown_source import EVIDENCE_LABEL
+
+STRINGS = {
+    "en": {
+        "evidence": {"guideline": "Guideline", "meta-analysis": "Meta-analysis", "rct": "Randomised trial",
+                     "cohort": "Cohort or registry", "case-series": "Case series", "case-report": "Case report",
+                     "expert": "Expert opinion"},
+        "evidence_title": "Level of evidence",
+        "reviewed": "Last reviewed {reviewed}, next review due {due}.",
+        "authors": "Authors",
+        "overdue": "This page is overdue for review.",
+        "disclaimer": ("This handbook supports, and does not replace, the judgement of a qualified clinician. "
+                       "Check doses and indications against the current product information and local protocols "
+                       "before treating a patient."),
+        "disclaimer_title": "Medical disclaimer",
+        "references": "References",
+        "backlink": "Back to citation {number} in the text",
+    },
+    "sl": {
+        "evidence": {"guideline": "Smernica", "meta-analysis": "Metaanaliza", "rct": "Randomizirana raziskava",
+                     "cohort": "Kohortna raziskava ali register", "case-series": "Serija primerov",
+                     "case-report": "Prikaz primera", "expert": "Mnenje strokovnjakov"},
+        "evidence_title": "Raven dokazov",
+        "reviewed": "Zadnji pregled {reviewed}, naslednji pregled do {due}.",
+        "authors": "Avtorji",
+        "overdue": "Rok za pregled te strani je potekel.",
+        "disclaimer": ("Priročnik je v pomoč usposobljenemu zdravniku in ne nadomešča njegove klinične presoje. "
+                       "Odmerke in indikacije pred zdravljenjem bolnika preverite v veljavnem povzetku glavnih "
+                       "značilnosti zdravila in v lokalnih protokolih."),
+        "disclaimer_title": "Opozorilo",
+        "references": "Literatura",
+        "backlink": "Nazaj na sklic {number} v besedilu",
+    },
+}
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December"]
+FULL_BIBLIOGRAPHY = "<!-- full-bibliography -->"
+
+
+def format_date(date: dt.date, language: str) -> str:
+    if language == "sl":
+        return f"{date.day}. {date.month}. {date.year}"
+    return f"{date.day} {MONTHS_EN[date.month - 1]} {date.year}"
+
+
+def evidence_labels(markdown: str, language: str) -> str:
+    """[evidence: rct] -> a small labelled badge (unknown levels are left as
+    typed; the citation gate reports them)."""
+    names = STRINGS[language]["evidence"]
+    title = STRINGS[language]["evidence_title"]
+
+    def badge(match: re.Match) -> str:
+        level = match.group(1).strip().lower()
+        if level not in names:
+            return match.group(0)
+        return (f'<span class="evidence evidence--{level}" title="{title}">'
+                f'<span class="evidence__label">{title}: </span>{names[level]}</span>')
+
+    return EVIDENCE_LABEL.sub(badge, markdown)
+
+
+ABBREVIATION_ROW = re.compile(r"^\|\s*([^|*\s][^|]*?)\s*\|\s*([^|]+?)\s*\|\s*$", re.M)
+
+
+def abbreviations(page_path: Path) -> dict[str, str]:
+    """The abbreviation table of a language's abbreviations.md."""
+    if not page_path.is_file():
+        return {}
+    found = {}
+    for abbr, meaning in ABBREVIATION_ROW.findall(page_path.read_text(encoding="utf-8")):
+        if set(abbr) <= set("-: ") or abbr.lower() in ("abbreviation", "kratica"):
+            continue  # header and separator rows
+        found[abbr.strip("`")] = re.sub(r"[*_`]", "", meaning)
+    return found
+
+
+def abbreviation_definitions(table: dict[str, str]) -> str:
+    return "\n\n" + "\n".join(f"*[{abbr}]: {meaning}" for abbr, meaning in table.items()) + "\n"
+
+
+def full_bibliography(bibliography: bib.Bibliography, language: str) -> str:
+    entries = sorted(bibliography.entries.entries.items(), key=lambda item: bib.sort_key(item[1]))
+    return "\n".join(f'{number}. <span id="ref-{key}"></span>{bib.format_entry(entry, language)}'
+                     for number, (key, entry) in enumerate(entries, 1))
+
+
+ADJACENT_CITATIONS = re.compile(r'(</sup>)(\s*)(<sup id="fnref\d*:)')
+FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
+BACKLINK_TITLE = re.compile(r'title="Jump back to footnote (\d+) in the text"')
+FIRST_H1 = re.compile(r"(<h1\b[^>]*>.*?</h1>)", re.S)
+
+
+def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None) -> str:
+    s = STRINGS[language]
+    # 2,3 not 23: a visible separator between adjacent citation numbers.
+    content = ADJACENT_CITATIONS.sub(r'\1<sup class="cite-sep">,</sup>\3', content)
+    content = FOOTNOTES.sub(f'<h2 id="references">{s["references"]}</h2>\n<div class="footnote">', content)
+    content = BACKLINK_TITLE.sub(lambda m: f'title="{s["backlink"].format(number=m.group(1))}"', content)
+    reviewed = meta.get("reviewed")
+    if isinstance(reviewed, str):
+        try:
+            reviewed = dt.date.fromisoformat(reviewed)
+        except ValueError:
+            reviewed = None
+    if isinstance(reviewed, dt.date):
+        due = review_due(reviewed)
+        line = s["reviewed"].format(reviewed=format_date(reviewed, language), due=format_date(due, language))
+        if due < (today or dt.date.today()):
+            line += " " + s["overdue"]
+        authors = ", ".join(html.escape(str(a)) for a in meta.get("authors") or [])
+        block = (f'<p class="page-review"><span class="page-review__dates">{html.escape(line)}</span>'
+                 + (f' <span class="page-review__authors">{s["authors"]}: {authors}.</span>' if authors else "")
+                 + "</p>")
+        if FIRST_H1.search(content):
+            content = FIRST_H1.sub(lambda m: m.group(1) + "\n" + block, content, count=1)
+        else:
+            content = block + content
+    content += (f'\n<aside class="page-disclaimer" aria-label="{s["disclaimer_title"]}">'
+                f'<strong>{s["disclaimer_title"]}.</strong> {s["disclaimer"]}</aside>')
+    return content
