@@ -6,6 +6,7 @@
     python3 scripts/handbook.py test      set up everything the tests need, then run them all
     python3 scripts/handbook.py check     the fast source gates only (front matter, twins, citations, numbers)
     python3 scripts/handbook.py links --online   check external links for real (cached)
+    python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
     python3 scripts/handbook.py lock      regenerate requirements.lock from requirements.in
 
@@ -150,6 +151,15 @@ def links_online() -> int:
     return 1 if broken else 0
 
 
+def bench(quick: bool = False) -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook import benchmark
+
+    rows = benchmark.run(ROOT, factors=(1, 5) if quick else (1, 5, 10), with_rebuild=not quick)
+    print(benchmark.table(rows))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +170,8 @@ def main() -> int:
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs="*", help="passed to pytest")
     sub.add_parser("links").add_argument("--online", action="store_true", required=True)
+    bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
+    bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
     sub.add_parser("lock")
     args = parser.parse_args()
 
@@ -183,6 +195,8 @@ def main() -> int:
         return check()
     if args.command == "links":
         return links_online()
+    if args.command == "bench":
+        return bench(quick=args.quick)
     if args.command == "test":
         pytest_args = args.pytest_args or ["tests", "-n", "2", "-p", "no:cacheprovider"]
         return run(VENV_PYTHON, "-m", "pytest", *pytest_args, env=mkdocs_env())

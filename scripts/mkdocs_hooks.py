@@ -46,7 +46,8 @@ def _outer_build(config) -> bool:
 def _project(config) -> Project:
     root = Path(config.config_file_path).resolve().parent
     bibtex = config.plugins.get("bibtex")
-    return Project(root, Path(config.docs_dir), root / bibtex.config.bib_file)
+    bib_file = bibtex.config.bib_file if bibtex else "bibliography.bib"
+    return Project(root, Path(config.docs_dir), root / bib_file)
 
 
 @event_priority(100)  # before mkdocs-bibtex, which would crash on a broken .bib
@@ -68,14 +69,19 @@ def on_pre_build(config):
     its own on_config) and load the language's abbreviations."""
     language = _language(config)
     _state["language"] = language
+    # The language's abbreviations become the abbr extension's glossary: a
+    # tooltip wherever one appears, without appending definitions to pages.
+    abbreviations = render.abbreviations(_project(config).docs / language / "abbreviations.md")
+    config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations
     bibtex = config.plugins.get("bibtex")
+    if bibtex is None:  # citations switched off (the benchmark measures their cost this way)
+        return
     registry = _state.get("registry")
     if registry is None or registry.bib_data is not _state["report"].bibliography.entries:
         registry = make_registry(_state["report"].bibliography, bibtex.config.footnote_format)
         _state["registry"] = registry
     registry.language = language
     bibtex.registry = registry
-    _state["abbreviations"] = render.abbreviations(_project(config).docs / language / "abbreviations.md")
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -84,7 +90,7 @@ def on_page_markdown(markdown, page, config, files):
     if render.FULL_BIBLIOGRAPHY in markdown:
         markdown = markdown.replace(render.FULL_BIBLIOGRAPHY,
                                     render.full_bibliography(_state["report"].bibliography, language))
-    return markdown + render.abbreviation_definitions(_state["abbreviations"])
+    return markdown
 
 
 def on_page_content(html, page, config, files):

@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
+import html
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -21,27 +21,33 @@ HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$|^localhost$|^
 SKIP_PREFIXES = ("javascript:", "data:", "blob:")
 
 
-class _PageParser(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
+TAG = re.compile(r"<(a|link|area|img|script|source|iframe|[a-z][a-z0-9]*)\b([^>]*)>", re.I)
+ATTRIBUTE = re.compile(r"""\s([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+class _Page:
+    """Ids and links of one HTML page. A regular expression over the tags is
+    enough for the HTML MkDocs writes, and many times faster than a parser."""
+
+    def __init__(self, text: str):
         self.ids: set[str] = set()
         self.links: list[tuple[str, str]] = []  # (attribute, url)
+        for tag in TAG.finditer(text):
+            name = tag.group(1).lower()
+            attributes = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+                          for m in ATTRIBUTE.finditer(tag.group(2))}
+            if attributes.get("id"):
+                self.ids.add(attributes["id"])
+            if name == "a" and attributes.get("name"):
+                self.ids.add(attributes["name"])
+            if name in ("a", "link", "area") and "href" in attributes:
+                self.links.append(("href", attributes["href"]))
+            if name in ("img", "script", "source", "iframe") and attributes.get("src"):
+                self.links.append(("src", attributes["src"]))
 
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        for name in ("id", "name"):
-            if attributes.get(name) and (name == "id" or tag == "a"):
-                self.ids.add(attributes[name])
-        if tag in ("a", "link", "area") and attributes.get("href") is not None:
-            self.links.append(("href", attributes["href"]))
-        if tag in ("img", "script", "source", "iframe") and attributes.get("src"):
-            self.links.append(("src", attributes["src"]))
 
-
-def _parse(path: Path) -> _PageParser:
-    parser = _PageParser()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    return parser
+def _parse(path: Path) -> _Page:
+    return _Page(path.read_text(encoding="utf-8", errors="replace"))
 
 
 def _target_file(site: Path, page: Path, url_path: str) -> Path:

@@ -87,10 +87,6 @@ def abbreviations(page_path: Path) -> dict[str, str]:
     return found
 
 
-def abbreviation_definitions(table: dict[str, str]) -> str:
-    return "\n\n" + "\n".join(f"*[{abbr}]: {meaning}" for abbr, meaning in table.items()) + "\n"
-
-
 def full_bibliography(bibliography: bib.Bibliography, language: str) -> str:
     entries = sorted(bibliography.entries.entries.items(), key=lambda item: bib.sort_key(item[1]))
     return "\n".join(f'{number}. <span id="ref-{key}"></span>{bib.format_entry(entry, language)}'
