@@ -1,0 +1,269 @@
+"""`scripts/handbook.py new`: a new chapter in both languages, listed in the
+navigation, that passes the strict build as soon as it is created.
+
+mkdocs.yml is edited as text (new lines inserted, nothing else touched), so
+its comments and layout survive; the result is parsed again before it is
+written, and nothing is written when the edit does not come out as intended.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .checks import LANGUAGES
+
+PAGE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*/)*[a-z0-9][a-z0-9-]*$")
+OVERVIEW = "Overview"  # the nav label of a section's index.md (translated in mkdocs.yml)
+
+SKELETON = {
+    "en": {
+        "description": "Draft page: replace this with one sentence (up to 160 characters) on what the page covers.",
+        "key_points": "Key points",
+        "slovenia": "In Slovenia",
+        "body": """\
+!!! abstract "{key_points}"
+
+    - Three to five short bullets, each with its number and its citation.
+
+## First section {{#first-section}}
+
+Write the text here. Cite each figure at the end of its clause with its key
+from bibliography.bib in square brackets, and add an evidence label after each
+recommendation (see CONTRIBUTING.md).
+
+!!! {slovenia_type} "{slovenia}"
+
+    Where Slovenian practice or data differ, say so here (in both languages),
+    or delete this box.
+""",
+    },
+    "sl": {
+        "description": "Osnutek strani: nadomestite ga z enim stavkom (do 160 znakov) o tem, kaj stran obravnava.",
+        "key_points": "Ključne točke",
+        "slovenia": "V Sloveniji",
+        "body": """\
+!!! abstract "{key_points}"
+
+    - Tri do pet kratkih alinej, vsaka s svojim številom in virom.
+
+## Prvo poglavje {{#first-section}}
+
+Tu napišite besedilo. Vsak podatek na koncu stavka opremite s ključem vira iz
+bibliography.bib v oglatem oklepaju, za vsakim priporočilom pa dodajte oznako
+ravni dokazov (glejte navodila za sodelovanje).
+
+!!! {slovenia_type} "{slovenia}"
+
+    Kjer se slovenska praksa ali podatki razlikujejo, to napišite tukaj (v
+    obeh jezikih), sicer okvir izbrišite.
+""",
+    },
+}
+
+
+class ScaffoldError(Exception):
+    """Bad input to `new`; the message says what to do."""
+
+
+@dataclass
+class NewPage:
+    name: str  # e.g. treatment/car-t.md
+    title: dict[str, str]  # language -> title
+    section: str | None  # English nav label of the section; None: top level
+    section_sl: str | None = None
+
+
+def page_text(language: str, title: str, authors: list[str], today: dt.date) -> str:
+    words = SKELETON[language]
+    front = yaml.safe_dump({"title": title, "description": words["description"], "reviewed": today.isoformat(),
+                            "authors": authors}, allow_unicode=True, sort_keys=False, width=1000)
+    body = words["body"].format(key_points=words["key_points"], slovenia=words["slovenia"],
+                                slovenia_type="slovenia")
+    return f"---\n{front}---\n\n# {title}\n\n{body}"
+
+
+# ---------------------------------------------------------------- mkdocs.yml
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """mkdocs.yml may hold !ENV or !!python/name tags; here only its shape counts."""
+
+
+_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _nav_block(lines: list[str]) -> tuple[int, int]:
+    """First and one-past-last line index of the top-level `nav:` block."""
+    start = next((i for i, line in enumerate(lines) if re.match(r"^nav:\s*$", line)), None)
+    if start is None:
+        raise ScaffoldError("mkdocs.yml has no top-level 'nav:' list; add the page to the navigation by hand")
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _block_end(lines: list[str], head: int, stop: int) -> int:
+    """One past the last line that is indented deeper than lines[head]."""
+    end = head + 1
+    while end < stop and (not lines[end].strip() or _indent(lines[end]) > _indent(lines[head])):
+        end += 1
+    while end > head + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _yaml_label(label: str) -> str:
+    """A nav label as YAML text: plain when that reads back unchanged."""
+    plain = yaml.safe_load(f"{label}: x") == {label: "x"}
+    return label if plain else yaml.safe_dump(label, allow_unicode=True, width=1000).strip().removesuffix("\n...")
+
+
+def _nav_pages(nav) -> list[tuple[str | None, str]]:
+    """(section label, page path) for every page of a parsed nav list."""
+    found = []
+    for item in nav or []:
+        if isinstance(item, str):
+            found.append((None, item))
+        elif isinstance(item, dict):
+            for label, value in item.items():
+                if isinstance(value, str):
+                    found.append((None, value))
+                else:
+                    found.extend((label, path) for _, path in _nav_pages(value))
+    return found
+
+
+def find_section(config: dict, name: str) -> str | None:
+    """The nav section that already holds pages of the new page's folder."""
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else None
+    for section, path in _nav_pages(config.get("nav")):
+        if folder and section and path.startswith(folder):
+            return section
+    return None
+
+
+def add_to_nav(text: str, page: NewPage, label: str) -> str:
+    lines = text.split("\n")
+    start, end = _nav_block(lines)
+    entry = f"{_yaml_label(label)}: {page.name}"
+    if page.section is None:
+        item_indent = " " * _indent(lines[start + 1]) if end > start + 1 else "  "
+        lines.insert(end, f"{item_indent}- {entry}")
+        return "\n".join(lines)
+    head_pattern = re.compile(rf"^(\s*)- {re.escape(_yaml_label(page.section))}:\s*$")
+    head = next((i for i in range(start + 1, end) if head_pattern.match(lines[i])), None)
+    if head is None:
+        # A new section, placed before "About" (the back matter) when there is one.
+        top = _indent(lines[start + 1]) if end > start + 1 else 2
+        about = next((i for i in range(start + 1, end) if re.match(rf"^\s{{{top}}}- About:\s*$", lines[i])), end)
+        lines[about:about] = [f"{' ' * top}- {_yaml_label(page.section)}:", f"{' ' * (top + 4)}- {entry}"]
+        return "\n".join(lines)
+    child_end = _block_end(lines, head, end)
+    child_indent = " " * (_indent(lines[head + 1]) if child_end > head + 1 else _indent(lines[head]) + 4)
+    where = head + 1 if page.name.endswith("/index.md") else child_end
+    lines.insert(where, f"{child_indent}- {entry}")
+    return "\n".join(lines)
+
+
+def add_nav_translations(text: str, pairs: dict[str, str], config: dict) -> str:
+    """Add `English: Slovenian` lines to the sl language's nav_translations."""
+    language = _slovenian_language(config)
+    existing = (language or {}).get("nav_translations") or {}
+    for english, slovenian in pairs.items():
+        if english in existing and existing[english] != slovenian:
+            raise ScaffoldError(f"the nav label '{english}' is already translated as '{existing[english]}', "
+                                f"not '{slovenian}'; use that translation or another English title")
+    wanted = {e: s for e, s in pairs.items() if e not in existing and e != s}
+    if not wanted:
+        return text
+    if language is None:
+        raise ScaffoldError("mkdocs.yml has no i18n language 'sl'; cannot add the Slovenian nav labels")
+    lines = text.split("\n")
+    head = next((i for i, line in enumerate(lines) if re.match(r"^\s*nav_translations:\s*$", line)), None)
+    if head is None:
+        locale = next(i for i, line in enumerate(lines) if re.match(r"^\s*- locale:\s*sl\s*$", line))
+        indent = _indent(lines[locale]) + 2
+        end = _block_end(lines, locale, len(lines))
+        lines.insert(end, f"{' ' * indent}nav_translations:")
+        head = end
+        child_indent = indent + 2
+    else:
+        end = _block_end(lines, head, len(lines))
+        child_indent = _indent(lines[head + 1]) if end > head + 1 else _indent(lines[head]) + 2
+    end = _block_end(lines, head, len(lines))
+    lines[end:end] = [f"{' ' * child_indent}{_yaml_label(e)}: {_yaml_label(s)}" for e, s in wanted.items()]
+    return "\n".join(lines)
+
+
+def _slovenian_language(config: dict) -> dict | None:
+    for plugin in config.get("plugins") or []:
+        if isinstance(plugin, dict) and "i18n" in plugin:
+            for language in (plugin["i18n"] or {}).get("languages") or []:
+                if language.get("locale") == "sl":
+                    return language
+    return None
+
+
+def create(root: Path, path: str, title_en: str, title_sl: str, section_en: str | None = None,
+           section_sl: str | None = None, authors: list[str] | None = None,
+           today: dt.date | None = None) -> list[Path]:
+    """Create docs/en/PATH.md and docs/sl/PATH.md and list them in mkdocs.yml.
+    Returns the files written."""
+    name = path.removesuffix(".md")
+    if not PAGE_PATH.match(name):
+        raise ScaffoldError(f"'{path}' is not a page path like treatment/car-t-cells "
+                            "(lowercase ASCII letters, digits and hyphens, folders separated by '/')")
+    name += ".md"
+    for title in (title_en, title_sl):
+        if not 3 <= len(title.strip()) <= 120:
+            raise ScaffoldError(f"title '{title}' must have 3 to 120 characters")
+    targets = {lang: root / "docs" / lang / name for lang in LANGUAGES}
+    for target in targets.values():
+        if target.exists():
+            raise ScaffoldError(f"{target.relative_to(root)} exists already; edit it instead")
+    config_path = root / "mkdocs.yml"
+    text = config_path.read_text(encoding="utf-8")
+    config = yaml.load(text, Loader=_AnyTagLoader) or {}
+    if any(p == name for _, p in _nav_pages(config.get("nav"))):
+        raise ScaffoldError(f"{name} is already in the nav of mkdocs.yml")
+
+    section = section_en or find_section(config, name)
+    if section is None and "/" in name:
+        section = name.split("/")[0].replace("-", " ").capitalize()
+    known_sections = {s for s, _ in _nav_pages(config.get("nav")) if s}
+    translations: dict[str, str] = {}
+    if section and section not in known_sections:
+        existing = (_slovenian_language(config) or {}).get("nav_translations") or {}
+        if not section_sl and section not in existing:
+            raise ScaffoldError(f"the nav section '{section}' is new: give its Slovenian name with --section-sl")
+        if section_sl:
+            translations[section] = section_sl
+    is_index = name.endswith("/index.md")
+    label = OVERVIEW if is_index else title_en.strip()
+    if not is_index:
+        translations[label] = title_sl.strip()
+
+    page = NewPage(name, {"en": title_en.strip(), "sl": title_sl.strip()}, section, section_sl)
+    new_text = add_nav_translations(add_to_nav(text, page, label), translations, config)
+    new_config = yaml.load(new_text, Loader=_AnyTagLoader)
+    if (section, name) not in _nav_pages(new_config.get("nav")) and (None, name) not in _nav_pages(
+            new_config.get("nav")):
+        raise ScaffoldError("could not place the page in the nav of mkdocs.yml; add it by hand")
+
+    authors = authors or ["Myeloma Handbook editorial team"]
+    today = today or dt.date.today()
+    for lang, target in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page_text(lang, page.title[lang], authors, today), encoding="utf-8")
+    config_path.write_text(new_text, encoding="utf-8")
+    return [targets["en"], targets["sl"], config_path]

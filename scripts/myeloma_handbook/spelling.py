@@ -1,0 +1,139 @@
+"""`scripts/handbook.py spellcheck`: spelling of the prose, not of the markup.
+
+Each page is masked first (markdown_source.mask_non_prose: front matter,
+code, URLs, link targets, citation keys, evidence labels and admonition heads
+become spaces, so every word keeps its line). Then:
+
+- English pages go through codespell, which knows common misspellings and
+  leaves unknown medical words alone; scripts/wordlist-en.txt is its ignore
+  list for the few medical words it mistakes for typos.
+- Slovenian pages go through hunspell with Debian's sl_SI dictionary
+  (hunspell-sl); scripts/wordlist-sl.txt adds medical terms and drug names.
+  A list entry ending in `*` accepts every inflected form of its stem
+  (`bortezomib*` accepts bortezomiba, bortezomibom ...).
+
+Words with digits or with more than one capital (CD38, KarMMa, ISS) are
+names and abbreviations, not spelling, and are skipped.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .markdown_source import mask_non_prose
+
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+CODESPELL_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<word>.+?) ==> (?P<fix>.+)$")
+HUNSPELL_DICTIONARY = {"sl": "sl_SI"}
+
+
+@dataclass(frozen=True, order=True)
+class Misspelling:
+    path: str
+    line: int
+    word: str
+    suggestion: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}: {self.word}"
+        return f"{text} ==> {self.suggestion}" if self.suggestion else text
+
+
+class SpellcheckError(Exception):
+    """A tool the check needs is missing; the message says how to install it."""
+
+
+def read_word_list(path: Path) -> tuple[set[str], tuple[str, ...]]:
+    """Exact words and `stem*` prefixes from a word list (# starts a comment)."""
+    words, stems = set(), []
+    if path.is_file():
+        for raw in path.read_text(encoding="utf-8").split("\n"):
+            entry = raw.split("#", 1)[0].strip()
+            if entry.endswith("*"):
+                stems.append(entry[:-1].lower())
+            elif entry:
+                words.add(entry.lower())
+    return words, tuple(stems)
+
+
+def is_name_or_abbreviation(word: str) -> bool:
+    return len(word) < 2 or sum(ch.isupper() for ch in word) > 1
+
+
+def check_english(files: dict[str, str], ignore_list: Path) -> list[Misspelling]:
+    """codespell over masked copies of the files ({shown path: text})."""
+    codespell = shutil.which("codespell") or _venv_tool("codespell")
+    if not codespell:
+        raise SpellcheckError("codespell is not installed: run `python3 scripts/handbook.py setup`")
+    found = []
+    with tempfile.TemporaryDirectory(prefix="spell-en-") as tmp:
+        shown = {}
+        for index, (path, text) in enumerate(sorted(files.items())):
+            copy = Path(tmp) / f"{index}.md"
+            copy.write_text(mask_non_prose(text), encoding="utf-8")
+            shown[str(copy)] = path
+        command = [codespell]
+        if ignore_list.is_file():
+            command += ["--ignore-words", str(ignore_list)]
+        result = subprocess.run(command + sorted(shown), capture_output=True, text=True)
+        if result.returncode not in (0, 65):  # 65: misspellings found
+            raise SpellcheckError(f"codespell failed: {result.stderr.strip()}")
+        for line in result.stdout.splitlines():
+            match = CODESPELL_LINE.match(line.strip())
+            if match and match.group("path") in shown:
+                found.append(Misspelling(shown[match.group("path")], int(match.group("line")),
+                                         match.group("word"), match.group("fix")))
+    return sorted(found)
+
+
+def check_hunspell(files: dict[str, str], language: str, word_list: Path) -> list[Misspelling]:
+    """hunspell over every distinct word of the masked files."""
+    if not shutil.which("hunspell"):
+        raise SpellcheckError("hunspell is not installed: run `python3 scripts/handbook.py setup --test` "
+                              "(Debian packages hunspell and hunspell-sl)")
+    accepted, stems = read_word_list(word_list)
+    occurrences: dict[str, list[tuple[str, int]]] = {}
+    for path, text in files.items():
+        for number, line in enumerate(mask_non_prose(text).split("\n"), 1):
+            for match in WORD.finditer(line):
+                word = match.group(0).replace("’", "'")
+                if is_name_or_abbreviation(word):
+                    continue
+                lower = word.lower()
+                if lower in accepted or lower.startswith(stems or ("\0",)):
+                    continue
+                occurrences.setdefault(word, []).append((path, number))
+    if not occurrences:
+        return []
+    result = subprocess.run(["hunspell", "-d", HUNSPELL_DICTIONARY[language], "-i", "UTF-8", "-l"],
+                            input="\n".join(occurrences), capture_output=True, text=True, encoding="utf-8")
+    if result.returncode != 0 or "Can't open affix or dictionary" in result.stderr:
+        raise SpellcheckError(f"hunspell could not check {language}: {result.stderr.strip()} "
+                              f"(is the Debian package hunspell-{language} installed?)")
+    unknown = set(result.stdout.split())
+    return sorted(Misspelling(path, line, word) for word in unknown for path, line in occurrences.get(word, []))
+
+
+def _venv_tool(name: str) -> str | None:
+    candidate = Path(__file__).resolve().parents[2] / ".venv" / "bin" / name
+    return str(candidate) if candidate.exists() else None
+
+
+def check_files(paths: list[Path], root: Path) -> list[Misspelling]:
+    """Spell-check chapter files; the language comes from docs/<language>/."""
+    by_language: dict[str, dict[str, str]] = {"en": {}, "sl": {}}
+    for path in paths:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+        match = re.match(r"^docs/(en|sl)/.*\.md$", rel)
+        if match:
+            by_language[match.group(1)][rel] = path.read_text(encoding="utf-8")
+    found = []
+    if by_language["en"]:
+        found += check_english(by_language["en"], root / "scripts" / "wordlist-en.txt")
+    if by_language["sl"]:
+        found += check_hunspell(by_language["sl"], "sl", root / "scripts" / "wordlist-sl.txt")
+    return sorted(found)
