@@ -7,6 +7,9 @@
     python3 scripts/handbook.py check     the fast source gates only (front matter, twins, citations, numbers)
     python3 scripts/handbook.py links --online   check external links for real (cached)
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
+    python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in both languages
+    python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
+    python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
     python3 scripts/handbook.py lock      regenerate requirements.lock from requirements.in
 
@@ -133,7 +136,52 @@ def check() -> int:
     return 1 if report.problems else 0
 
 
-def links_online() -> int:
+def new_page(args) -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook.scaffold import ScaffoldError, create
+
+    try:
+        written = create(Path(args.project).resolve(), args.path, args.title_en, args.title_sl,
+                         args.section_en, args.section_sl, args.author or None)
+    except ScaffoldError as error:
+        print(f"new: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print("Next: write both twins, add their sources to bibliography.bib, run `scripts/handbook.py check`.")
+    return 0
+
+
+def translation_status(args) -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook.checks import Project
+    from myeloma_handbook.translation import as_markdown, as_text, page_statuses
+
+    statuses = page_statuses(Project.at(Path(args.project).resolve()))
+    print(as_markdown(statuses) if args.markdown else as_text(statuses), end="")
+    return 1 if any(s.failing for s in statuses) else 0
+
+
+def spellcheck(files: list[str]) -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook.spelling import SpellcheckError, check_files
+
+    paths = [Path(f).resolve() for f in files] or [
+        path for language in ("en", "sl") for path in sorted((ROOT / "docs" / language).rglob("*.md"))]
+    try:
+        found = check_files(paths, ROOT)
+    except SpellcheckError as error:
+        print(f"spellcheck: {error}", file=sys.stderr)
+        return 2
+    for misspelling in found:
+        print(misspelling)
+    if found:
+        print(f"{len(found)} unknown word(s). Fix the spelling, or add a correct medical term to "
+              "scripts/wordlist-sl.txt (Slovenian) or scripts/wordlist-en.txt (English).")
+    return 1 if found else 0
+
+
+def links_online(report: str | None = None) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.links import check_online, external_links
 
@@ -144,10 +192,14 @@ def links_online() -> int:
         urls = external_links(site)
         results = check_online(sorted(urls), ROOT / ".cache" / "external-links.json")
     broken = {u: r for u, r in results.items() if not r["ok"]}
-    print(f"| status | URL | pages |\n| --- | --- | --- |")
+    table = ["| status | URL | pages |", "| --- | --- | --- |"]
     for url, result in sorted(broken.items()):
-        print(f"| {result['status']} | {url} | {', '.join(sorted(urls[url]))} |")
-    print(f"\n{len(results)} external links checked, {len(broken)} broken.")
+        table.append(f"| {result['status']} | {url} | {', '.join(sorted(urls[url]))} |")
+    table.append(f"\n{len(results)} external links checked, {len(broken)} broken.")
+    print("\n".join(table))
+    if report:  # e.g. $GITHUB_STEP_SUMMARY in the weekly workflow
+        with open(report, "a", encoding="utf-8") as out:
+            out.write("### External links\n\n" + "\n".join(table) + "\n")
     return 1 if broken else 0
 
 
@@ -160,7 +212,8 @@ def bench(quick: bool = False) -> int:
     return 0
 
 
-def main() -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line; the tests read its subcommands to check the CI workflows."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup").add_argument("--test", action="store_true", help="also what the tests need")
@@ -169,11 +222,30 @@ def main() -> int:
     sub.add_parser("check")
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs="*", help="passed to pytest")
-    sub.add_parser("links").add_argument("--online", action="store_true", required=True)
+    links = sub.add_parser("links")
+    links.add_argument("--online", action="store_true", required=True)
+    links.add_argument("--report", metavar="FILE", help="also append the Markdown report to FILE")
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
     sub.add_parser("lock")
-    args = parser.parse_args()
+    new = sub.add_parser("new", help="scaffold a chapter in both languages and list it in the nav")
+    new.add_argument("path", metavar="SECTION/SLUG", help="e.g. treatment/car-t-cells")
+    new.add_argument("--title-en", required=True)
+    new.add_argument("--title-sl", required=True)
+    new.add_argument("--section-en", help="nav section (default: the section holding SECTION/)")
+    new.add_argument("--section-sl", help="Slovenian name of a new nav section")
+    new.add_argument("--author", action="append", help="repeat for several authors")
+    new.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
+    status = sub.add_parser("translation-status", help="missing, older and drifted twins")
+    status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")
+    status.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
+    spell = sub.add_parser("spellcheck", help="spelling of docs/en (codespell) and docs/sl (hunspell)")
+    spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
+    return parser
+
+
+def main() -> int:
+    args = make_parser().parse_args()
 
     if args.command == "setup":
         setup(test=args.test)
@@ -186,6 +258,8 @@ def main() -> int:
                    "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
                    "-o", LOCK, ROOT / "requirements.in")
     setup(test=args.command == "test")
+    if args.command == "spellcheck":
+        install_system_packages(["hunspell", "hunspell-sl"])
     reexec_in_venv()
     if args.command == "serve":
         return run(VENV_PYTHON, "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
@@ -194,7 +268,13 @@ def main() -> int:
     if args.command == "check":
         return check()
     if args.command == "links":
-        return links_online()
+        return links_online(args.report)
+    if args.command == "new":
+        return new_page(args)
+    if args.command == "translation-status":
+        return translation_status(args)
+    if args.command == "spellcheck":
+        return spellcheck(args.files)
     if args.command == "bench":
         return bench(quick=args.quick)
     if args.command == "test":

@@ -4,6 +4,8 @@
 - formats references in Vancouver style in the page's language;
 - adds evidence labels, review dates, disclaimer and abbreviation tooltips;
 - checks every link and anchor of the built site, both languages;
+- with HANDBOOK_PDF=1, writes one PDF of the whole handbook per language
+  (scripts/myeloma_handbook/pdf.py), linked from every page's footer;
 - removes the site directory when a build fails, so nothing half-built is
   ever mistaken for a good build.
 
@@ -22,19 +24,24 @@ from mkdocs.plugins import event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import render  # noqa: E402
+from myeloma_handbook import pdf, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.handbook")
 
-_state: dict = {"sources": {}}
+_state: dict = {"sources": {}, "books": {}}
 
 
 def _language(config) -> str:
     i18n = config.plugins.get("i18n")
     return getattr(i18n, "current_language", None) or config.theme.get("language", "en")
+
+
+def _default_language(config) -> str:
+    i18n = config.plugins.get("i18n")
+    return getattr(i18n, "default_language", None) or config.theme.get("language", "en")
 
 
 def _outer_build(config) -> bool:
@@ -55,6 +62,7 @@ def on_config(config):
     _state["site_dir"] = config.site_dir
     if _outer_build(config):
         _state["sources"] = {}
+        _state["books"] = {}
         report = check_sources(_project(config))
         _state["report"] = report
         for problem in report.problems:
@@ -73,6 +81,10 @@ def on_pre_build(config):
     # tooltip wherever one appears, without appending definitions to pages.
     abbreviations = render.abbreviations(_project(config).docs / language / "abbreviations.md")
     config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations
+    config.extra.pop("handbook_pdf", None)
+    if pdf.enabled():  # the footer links to this language's PDF (overrides/partials/copyright.html)
+        config.extra["handbook_pdf"] = {"url": pdf.site_path(language, _default_language(config)),
+                                        "label": pdf.STRINGS[language]["download"]}
     bibtex = config.plugins.get("bibtex")
     if bibtex is None:  # citations switched off (the benchmark measures their cost this way)
         return
@@ -82,6 +94,21 @@ def on_pre_build(config):
         _state["registry"] = registry
     registry.language = language
     bibtex.registry = registry
+
+
+def on_files(files, config):
+    """The print stylesheet in overrides/pdf/ is for the PDF only, not a site file."""
+    for file in [f for f in files if f.src_uri.startswith(pdf.THEME_FOLDER + "/")]:
+        files.remove(file)
+    return files
+
+
+def on_nav(nav, config, files):
+    if pdf.enabled():  # the language's book; its pages are read once they are built
+        _state["books"][_state["language"]] = (nav, pdf.Book(
+            _state["language"], config.site_name, config.site_description or "", config.site_author or "",
+            config.copyright or "", str(config.extra.get("edition", "")), pdf.build_date()))
+    return nav
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -103,6 +130,11 @@ def on_post_build(config):
     if not _outer_build(config):
         return
     root = _project(config).root
+    for nav, book in _state["books"].values():  # before the link check: the footers link to the PDFs
+        result = pdf.publish(book, nav, Path(config.site_dir), _default_language(config))
+        for problem in result.problems:
+            log.warning(f"PDF {result.path.name}: {problem}")
+        log.info(f"PDF {result}")
     for problem in check_site(Path(config.site_dir), _state["sources"], root):
         log.warning(str(problem))
 

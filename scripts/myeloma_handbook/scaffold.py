@@ -8,6 +8,7 @@ written, and nothing is written when the edit does not come out as intended.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +125,11 @@ def _block_end(lines: list[str], head: int, stop: int) -> int:
 
 def _yaml_label(label: str) -> str:
     """A nav label as YAML text: plain when that reads back unchanged."""
-    plain = yaml.safe_load(f"{label}: x") == {label: "x"}
-    return label if plain else yaml.safe_dump(label, allow_unicode=True, width=1000).strip().removesuffix("\n...")
+    try:
+        plain = yaml.safe_load(f"{label}: x") == {label: "x"}
+    except yaml.YAMLError:
+        plain = False
+    return label if plain else json.dumps(label, ensure_ascii=False)  # JSON strings are YAML too
 
 
 def _nav_pages(nav) -> list[tuple[str | None, str]]:

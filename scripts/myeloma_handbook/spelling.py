@@ -26,7 +26,11 @@ from pathlib import Path
 
 from .markdown_source import mask_non_prose
 
-WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A word, or a hyphenated compound (ide-cel, 5-letno, GLOBOCAN-ovih).
+COMPOUND = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Emphasis inside a word (hiper**k**alciemija) would split it in two.
+INNER_EMPHASIS = re.compile(r"(?<=\w)[*_]+(?=\w)")
 CODESPELL_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<word>.+?) ==> (?P<fix>.+)$")
 HUNSPELL_DICTIONARY = {"sl": "sl_SI"}
 
@@ -96,17 +100,24 @@ def check_hunspell(files: dict[str, str], language: str, word_list: Path) -> lis
         raise SpellcheckError("hunspell is not installed: run `python3 scripts/handbook.py setup --test` "
                               "(Debian packages hunspell and hunspell-sl)")
     accepted, stems = read_word_list(word_list)
+
+    def known(word: str) -> bool:
+        lower = word.lower()
+        return lower in accepted or lower.startswith(stems or ("\0",))
+
     occurrences: dict[str, list[tuple[str, int]]] = {}
     for path, text in files.items():
         for number, line in enumerate(mask_non_prose(text).split("\n"), 1):
-            for match in WORD.finditer(line):
-                word = match.group(0).replace("’", "'")
-                if is_name_or_abbreviation(word):
+            for compound in COMPOUND.finditer(INNER_EMPHASIS.sub("", line)):
+                parts = compound.group(0).replace("’", "'").split("-")
+                # A number or an abbreviation with a Slovenian ending (2020-ih, GLOBOCAN-ovih) is a name.
+                if any(not PART.fullmatch(part) or is_name_or_abbreviation(part) for part in parts):
                     continue
-                lower = word.lower()
-                if lower in accepted or lower.startswith(stems or ("\0",)):
+                if len(parts) > 1 and known(compound.group(0)):
                     continue
-                occurrences.setdefault(word, []).append((path, number))
+                for word in parts:
+                    if not known(word):
+                        occurrences.setdefault(word, []).append((path, number))
     if not occurrences:
         return []
     result = subprocess.run(["hunspell", "-d", HUNSPELL_DICTIONARY[language], "-i", "UTF-8", "-l"],

@@ -124,8 +124,8 @@ def page_statuses(project: Project, use_git: bool = True) -> list[PageStatus]:
                 if all(times.values()) and times["en"] != times["sl"]:
                     old, new = sorted(LANGUAGES, key=lambda lang: times[lang])
                     days = (times[new] - times[old]) / DAY
-                    age = f"{days:.0f} days" if days >= 1 else "less than a day"
-                    status.older = f"{old} last changed {age} before {new}: check it still says the same"
+                    age = f"{days:.0f} day(s)" if days >= 1 else "less than a day"
+                    status.older = f"{old} is older: {new} changed {age} later; check {old} still says the same"
         statuses.append(status)
     return statuses
 

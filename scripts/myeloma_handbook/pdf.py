@@ -1,0 +1,399 @@
+"""The handbook as one book-quality PDF per language.
+
+Opt-in, so that `mkdocs serve` stays fast: set HANDBOOK_PDF=1 (which
+`scripts/handbook.py pdf` does). The MkDocs hook then records each
+language's navigation while static-i18n builds that language, and once every
+language is built it calls `write_book` for each: the pages are assembled in
+navigation order into one HTML document (cover, contents with page numbers,
+one chapter per page with its references after it) and rendered by
+WeasyPrint with the print stylesheet `overrides/pdf/handbook-print.css`.
+
+Guarantees, each enforced here rather than hoped for:
+- no network: WeasyPrint may only fetch file: and data: URLs;
+- fonts do not depend on the machine: the only fonts are the DejaVu files of
+  the Debian packages in APT_BUILD (scripts/handbook.py), named by absolute
+  path in @font-face rules; `check_pdf` fails on any other embedded font;
+- ids are prefixed per chapter and links between pages become links inside
+  the PDF; a link WeasyPrint cannot resolve is reported, as is a table or
+  picture wider than the text column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from .render import FIRST_H1, STRINGS as PAGE_STRINGS, format_date
+
+ENABLE_VARIABLE = "HANDBOOK_PDF"
+THEME_FOLDER = "pdf"  # overrides/pdf/: for WeasyPrint only, kept out of the site by the hook
+STYLESHEET = Path(__file__).resolve().parents[2] / "overrides" / THEME_FOLDER / "handbook-print.css"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# (family, weight, style, file): from Debian fonts-dejavu-core and
+# fonts-dejavu-extra. Condensed faces keep lines and table columns short.
+FONTS = [
+    ("Handbook Serif", "normal", "normal", "DejaVuSerifCondensed.ttf"),
+    ("Handbook Serif", "bold", "normal", "DejaVuSerifCondensed-Bold.ttf"),
+    ("Handbook Serif", "normal", "italic", "DejaVuSerifCondensed-Italic.ttf"),
+    ("Handbook Serif", "bold", "italic", "DejaVuSerifCondensed-BoldItalic.ttf"),
+    ("Handbook Sans", "normal", "normal", "DejaVuSansCondensed.ttf"),
+    ("Handbook Sans", "bold", "normal", "DejaVuSansCondensed-Bold.ttf"),
+    ("Handbook Sans", "normal", "italic", "DejaVuSansCondensed-Oblique.ttf"),
+    ("Handbook Sans", "bold", "italic", "DejaVuSansCondensed-BoldOblique.ttf"),
+    ("Handbook Mono", "normal", "normal", "DejaVuSansMono.ttf"),
+    ("Handbook Mono", "bold", "normal", "DejaVuSansMono-Bold.ttf"),
+]
+FONT_PACKAGES = "fonts-dejavu-core fonts-dejavu-extra"
+# WeasyPrint names an embedded @font-face font after its family; any other
+# name is a fallback font the machine happened to have.
+EMBEDDED_FONT_PREFIX = "Handbook-"
+
+STRINGS = {
+    "en": {"contents": "Contents", "edition": "Edition {edition}", "date": "Generated on {date}",
+           "download": "The whole handbook as PDF"},
+    "sl": {"contents": "Vsebina", "edition": "Izdaja {edition}", "date": "Ustvarjeno {date}",
+           "download": "Celoten priročnik v PDF"},
+}
+
+log = logging.getLogger("mkdocs.hooks.handbook.pdf")
+
+
+def enabled() -> bool:
+    return os.environ.get(ENABLE_VARIABLE, "") not in ("", "0")
+
+
+def site_path(language: str, default_language: str) -> str:
+    """Where a language's PDF goes, relative to the site root: beside that
+    language's home page."""
+    name = f"handbook-{language}.pdf"
+    return name if language == default_language else f"{language}/{name}"
+
+
+def build_date() -> dt.date:
+    """Today, or SOURCE_DATE_EPOCH for a reproducible edition."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
+
+
+@dataclass
+class Chapter:
+    url: str                # the page's URL from the site root, e.g. "sl/myeloma/diagnosis/"
+    title: str              # the page title, used when the page has no <h1>
+    html: str               # the page content as the hook left it
+    parts: tuple[str, ...]  # titles of the navigation sections above the page
+
+
+@dataclass
+class Book:
+    language: str
+    title: str
+    description: str
+    author: str
+    licence: str
+    edition: str
+    date: dt.date
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    path: Path
+    pages: int
+    seconds: float
+    problems: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: {self.pages} pages in {self.seconds:.1f} s"
+
+
+def chapters(nav) -> list[Chapter]:
+    """Every built page of a MkDocs navigation, in navigation order."""
+    found: list[Chapter] = []
+
+    def walk(items, parts: tuple[str, ...]) -> None:
+        for item in items:
+            if item.is_section:
+                walk(item.children, parts + (item.title,))
+            elif item.is_page and item.content is not None:
+                found.append(Chapter(item.url, item.title or "", item.content, parts))
+
+    walk(nav.items, ())
+    return found
+
+
+# --- assembling one HTML document -------------------------------------------------
+
+ATTRIBUTE = re.compile(r'(\s)(id|href|src)="([^"]*)"')
+HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+BACKLINK = re.compile(r'(?:&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
+TAGS = re.compile(r"<[^>]+>")
+SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+SITE = "https://site.invalid/"  # a base URL only for resolving relative links
+
+
+def anchor(url: str) -> str:
+    return "ch-" + (re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home")
+
+
+def text_of(fragment: str) -> str:
+    return " ".join(html.unescape(TAGS.sub("", fragment)).split())
+
+
+def chapter_title(chapter: Chapter) -> str:
+    match = FIRST_H1.search(HEADERLINK.sub("", chapter.html))
+    return text_of(match.group(1)) if match else chapter.title
+
+
+def _print_url(match: re.Match) -> str:
+    """Mark an external link whose text does not already show where it goes
+    ("doi:10.1/x" and "PMID: 123" do), so the print CSS adds the address."""
+    url, attributes, label = match.groups()
+    text = text_of(label)
+    shown = text and (text in url or re.split(r"[:\s]+", text)[-1] in url)
+    if shown or "class=" in attributes:
+        return match.group(0)
+    return f'<a href="{url}" class="print-url"{attributes}>{label}</a>'
+
+
+def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> str:
+    """One page's content made safe to sit beside the others: ids prefixed,
+    links to other pages turned into links inside the book, pictures read
+    from the built site."""
+    prefix = anchors[chapter.url]
+    content = BACKLINK.sub("", HEADERLINK.sub("", chapter.html))
+    if not FIRST_H1.search(content):
+        content = f"<h1>{html.escape(chapter.title)}</h1>\n{content}"
+
+    def rewrite(match: re.Match) -> str:
+        space, name, value = match.groups()
+        raw = html.unescape(value)
+        if name == "id":
+            return f'{space}id="{prefix}--{value}"'
+        if SCHEME.match(raw) or raw.startswith("//"):
+            return match.group(0)
+        if name == "src":
+            path = urlsplit(urljoin(SITE + chapter.url, raw)).path
+            return f'{space}src="{html.escape((site_dir / unquote(path).lstrip("/")).as_uri())}"'
+        path, fragment = urldefrag(urljoin(SITE + chapter.url, raw))
+        target = path.removeprefix(SITE).removesuffix("index.html")
+        if raw.startswith("#"):
+            target = chapter.url
+        if target not in anchors:
+            return f'{space}data-site-href="{value}"'  # a site file, not a page of the book: no link on paper
+        new = anchors[target] + (f"--{fragment}" if fragment else "")
+        return f'{space}href="#{html.escape(new)}"'
+
+    content = ATTRIBUTE.sub(rewrite, content)
+    return EXTERNAL_LINK.sub(_print_url, content)
+
+
+def assemble(book: Book, site_dir: Path) -> str:
+    """The whole book as one HTML document."""
+    s = STRINGS[book.language]
+    anchors = {chapter.url: anchor(chapter.url) for chapter in book.chapters}
+    e = html.escape
+    out = [
+        f'<!DOCTYPE html>\n<html lang="{book.language}"><head><meta charset="utf-8">',
+        f"<title>{e(book.title)}</title>",
+        f'<meta name="author" content="{e(book.author)}">',
+        f'<meta name="description" content="{e(book.description)}">',
+        f'<meta name="dcterms.created" content="{book.date.isoformat()}">',
+        "</head><body>",
+        '<section class="cover">',
+        f'<p class="cover__title">{e(book.title)}</p>',
+        f'<p class="cover__subtitle">{e(book.description)}</p>',
+        f'<p class="cover__edition">{e(s["edition"].format(edition=book.edition))}</p>',
+        f'<p class="cover__date">{e(s["date"].format(date=format_date(book.date, book.language)))}</p>',
+        f'<p class="cover__author">{e(book.author)}</p>',
+        '<div class="cover__bottom">',
+        f'<p class="cover__licence">{e(book.licence)}</p>',
+        f'<p class="cover__disclaimer"><strong>{e(PAGE_STRINGS[book.language]["disclaimer_title"])}.</strong> '
+        f'{e(PAGE_STRINGS[book.language]["disclaimer"])}</p>',
+        "</div></section>",
+        f'<nav class="contents"><h1 id="contents">{e(s["contents"])}</h1><ul>',
+    ]
+    previous: tuple[str, ...] = ()
+    part_headings: list[str] = []
+    for chapter in book.chapters:
+        headings = []
+        for level, part in enumerate(chapter.parts):
+            if chapter.parts[:level + 1] != previous[:level + 1]:
+                headings.append(f'<p class="part-title part-title--{level}">{e(part)}</p>')
+                out.append(f'<li class="contents__part contents__chapter--depth-{level}">{e(part)}</li>')
+        part_headings.append("".join(headings))
+        previous = chapter.parts
+        out.append(f'<li class="contents__chapter contents__chapter--depth-{len(chapter.parts)}">'
+                   f'<a href="#{anchors[chapter.url]}">{e(chapter_title(chapter))}</a></li>')
+    out.append("</ul></nav>")
+    for chapter, headings in zip(book.chapters, part_headings):
+        out.append(f'<section class="chapter chapter--depth-{len(chapter.parts)}" id="{anchors[chapter.url]}">'
+                   f"{headings}\n{chapter_html(chapter, anchors, site_dir)}\n</section>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+# --- rendering -----------------------------------------------------------------------
+
+def font_faces() -> str:
+    """@font-face rules naming the Debian font files by absolute path."""
+    missing = [name for *_, name in FONTS if not (FONT_DIR / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"fonts for the PDF are missing ({', '.join(missing)} in {FONT_DIR}): "
+                                f"install the Debian packages {FONT_PACKAGES} (scripts/handbook.py setup does)")
+    return "\n".join(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
+                     f'src: url("{(FONT_DIR / name).as_uri()}"); }}' for family, weight, style, name in FONTS)
+
+
+class _Collect(logging.Handler):
+    """Keeps WeasyPrint's warnings (a missing anchor, an unreadable picture)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def layout_problems(document) -> list[str]:
+    """Tables and pictures wider than the text column, and internal links
+    with no target, named by page and chapter."""
+    from weasyprint.formatting_structure import boxes
+
+    problems = []
+    anchors = set().union(*(page.anchors for page in document.pages))
+    chapter = ""
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box  # WeasyPrint has no public box tree
+        right = page_box.content_box_x() + page_box.width
+        for box in page_box.descendants():
+            if getattr(box, "element_tag", None) == "h1" and isinstance(box, boxes.BlockBox):
+                chapter = " ".join(text.text for text in box.descendants() if isinstance(text, boxes.TextBox))
+            if isinstance(box, (boxes.TableBox, boxes.ReplacedBox)):
+                overflow = box.position_x + box.margin_width() - right
+                if overflow > 1:
+                    what = "a table" if isinstance(box, boxes.TableBox) else "a picture"
+                    problems.append(f"page {number} ({chapter}): {what} is {overflow:.0f} px wider than the "
+                                    "text column -> shorten its cells or split it")
+        for kind, target, *_ in page.links:
+            if kind == "internal" and target not in anchors:
+                problems.append(f"page {number} ({chapter}): link to #{target}, which is not in the book")
+    return problems
+
+
+def publish(book: Book, nav, site_dir: Path, default_language: str) -> Result:
+    """Write a language's PDF into the built site and check it (the hook
+    calls this once every language is built)."""
+    book.chapters = chapters(nav)
+    result = write_book(book, site_dir, site_dir / site_path(book.language, default_language))
+    result.problems += check_pdf(result.path, book.language, [chapter_title(c) for c in book.chapters])
+    return result
+
+
+def write_book(book: Book, site_dir: Path, target: Path) -> Result:
+    """Render a book to target (a path inside site_dir); return what happened."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    start = time.perf_counter()
+    offline = URLFetcher(allowed_protocols={"file", "data"})  # no network, whatever the pages say
+    fonts = FontConfiguration()
+    stylesheets = [CSS(string=font_faces(), font_config=fonts, url_fetcher=offline),
+                   CSS(filename=STYLESHEET, font_config=fonts, url_fetcher=offline)]
+    collect = _Collect()
+    weasy_log = logging.getLogger("weasyprint")
+    weasy_log.addHandler(collect)
+    try:
+        document = HTML(string=assemble(book, site_dir), base_url=site_dir.as_uri() + "/",
+                        url_fetcher=offline).render(stylesheets=stylesheets, font_config=fonts)
+        problems = layout_problems(document)
+        document.metadata.lang = book.language
+        target.parent.mkdir(parents=True, exist_ok=True)
+        document.write_pdf(target)
+    finally:
+        weasy_log.removeHandler(collect)
+    problems += [f"WeasyPrint: {message}" for message in collect.messages]
+    return Result(target, len(document.pages), time.perf_counter() - start, problems)
+
+
+# --- checking a written PDF (used by the build and the tests) ----------------------
+
+def outline_titles(reader) -> list[str]:
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(" ".join(item.title.split()))
+
+    walk(reader.outline)
+    return titles
+
+
+def _fonts(resources, seen: set) -> list:
+    """Every font dictionary reachable from a page's resources."""
+    found = []
+    if resources is None or id(resources) in seen:
+        return found
+    seen.add(id(resources))
+    resources = resources.get_object()
+    for font in (resources.get("/Font") or {}).values():
+        found.append(font.get_object())
+    for xobject in (resources.get("/XObject") or {}).values():
+        xobject = xobject.get_object()
+        found += _fonts(xobject.get("/Resources"), seen)
+    return found
+
+
+def check_pdf(path: Path, language: str, titles: list[str]) -> list[str]:
+    """What is wrong with a written handbook PDF: chapter titles missing from
+    the bookmarks, missing metadata, links to destinations that do not exist,
+    fonts not embedded or not ours."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    problems = []
+    outline = set(outline_titles(reader))
+    for title in titles:
+        if " ".join(title.split()) not in outline:
+            problems.append(f"chapter '{title}' has no bookmark")
+    info = reader.metadata or {}
+    for key in ("/Title", "/Author"):
+        if not info.get(key):
+            problems.append(f"no {key[1:]} in the PDF metadata")
+    if reader.trailer["/Root"].get("/Lang") != language:
+        problems.append(f"the PDF language is {reader.trailer['/Root'].get('/Lang')!r}, not {language!r}")
+    destinations = set(reader.named_destinations)
+    seen: set = set()
+    fonts: dict[str, object] = {}
+    for number, page in enumerate(reader.pages, 1):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            name = annotation.get("/Dest")
+            if action is not None and action.get_object().get("/S") == "/GoTo":
+                name = action.get_object().get("/D")
+            if isinstance(name, str) and name not in destinations:
+                problems.append(f"page {number} links to destination '{name}', which does not exist")
+        for font in _fonts(page.get("/Resources"), seen):
+            fonts.setdefault(str(font.get("/BaseFont")), font)
+    for base_font, font in sorted(fonts.items()):
+        name = base_font.lstrip("/").split("+")[-1]
+        descriptor_of = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descriptor_of.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        if font.get("/Subtype") != "/Type3" and not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            problems.append(f"font {name} is not embedded")
+        if font.get("/Subtype") != "/Type3" and not name.startswith(EMBEDDED_FONT_PREFIX):
+            problems.append(f"font {name} came from the machine, not from the handbook's @font-face rules")
+    return problems
