@@ -26,3 +26,23 @@ def test_full_bibliography_in_each_language(built_site):
     for path in ("references/index.html", "sl/references/index.html"):
         html = (built_site / path).read_text(encoding="utf-8")
         assert set(re.findall(r'id="ref-([\w-]+)"', html)) == keys, path
+
+
+def test_language_switcher_leads_to_the_same_pages_twin(built_site):
+    project = Project.at(ROOT)
+    for name in project.pages("sl"):
+        stem = name[:-3].removesuffix("index").rstrip("/")
+        sl_page = built_site / "sl" / stem / "index.html"
+        html = sl_page.read_text(encoding="utf-8")
+        link = re.search(r'<a href="([^"]*)" hreflang="en" class="md-select__link"', html).group(1)
+        target = (sl_page.parent / link).resolve()
+        assert target == (built_site / stem).resolve(), name
+
+
+def test_navigation_and_interface_are_translated(built_site):
+    html = (built_site / "sl" / "index.html").read_text(encoding="utf-8")
+    for slovenian in ("Diseminirani plazmocitom", "Zdravljenje", "Podporno zdravljenje", "Bolezni kože",
+                      "Priročnik o diseminiranem plazmocitomu", "Išči"):
+        assert slovenian in html, slovenian
+    english = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "Multiple myeloma" in english and "Supportive care" in english

@@ -133,6 +133,7 @@ ATTRIBUTE = re.compile(r'(\s)(id|href|src)="([^"]*)"')
 HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 BACKLINK = re.compile(r'(?:&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
 EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
+CROSS_REFERENCE = re.compile(r'<a href="#([^"]+)">')
 TAGS = re.compile(r"<[^>]+>")
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 SITE = "https://site.invalid/"  # a base URL only for resolving relative links
@@ -191,6 +192,7 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> s
         return f'{space}href="#{html.escape(new)}"'
 
     content = ATTRIBUTE.sub(rewrite, content)
+    content = CROSS_REFERENCE.sub(r'<a class="xref" href="#\1">', content)  # a plain Markdown link
     return EXTERNAL_LINK.sub(_print_url, content)
 
 

@@ -80,8 +80,8 @@ class NewPage:
 
 def page_text(language: str, title: str, authors: list[str], today: dt.date) -> str:
     words = SKELETON[language]
-    front = yaml.safe_dump({"title": title, "description": words["description"], "reviewed": today.isoformat(),
-                            "authors": authors}, allow_unicode=True, sort_keys=False, width=1000)
+    front = (f"title: {_yaml_scalar(title)}\ndescription: {_yaml_scalar(words['description'])}\n"
+             f"reviewed: {today.isoformat()}\nauthors:\n" + "".join(f"  - {_yaml_scalar(a)}\n" for a in authors))
     body = words["body"].format(key_points=words["key_points"], slovenia=words["slovenia"],
                                 slovenia_type="slovenia")
     return f"---\n{front}---\n\n# {title}\n\n{body}"
@@ -124,12 +124,21 @@ def _block_end(lines: list[str], head: int, stop: int) -> int:
 
 
 def _yaml_label(label: str) -> str:
-    """A nav label as YAML text: plain when that reads back unchanged."""
+    """A nav label (a mapping key) as YAML text: plain when that reads back unchanged."""
     try:
         plain = yaml.safe_load(f"{label}: x") == {label: "x"}
     except yaml.YAMLError:
         plain = False
     return label if plain else json.dumps(label, ensure_ascii=False)  # JSON strings are YAML too
+
+
+def _yaml_scalar(value: str) -> str:
+    """A front-matter value as YAML text: plain when that reads back unchanged."""
+    try:
+        plain = yaml.safe_load(f"key: {value}") == {"key": value}
+    except yaml.YAMLError:
+        plain = False
+    return value if plain else json.dumps(value, ensure_ascii=False)
 
 
 def _nav_pages(nav) -> list[tuple[str | None, str]]:
