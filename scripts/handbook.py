@@ -162,14 +162,14 @@ def translation_status(args) -> int:
     return 1 if any(s.failing for s in statuses) else 0
 
 
-def spellcheck(files: list[str]) -> int:
+def spellcheck(files: list[str], project: Path = ROOT) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.spelling import SpellcheckError, check_files
 
     paths = [Path(f).resolve() for f in files] or [
-        path for language in ("en", "sl") for path in sorted((ROOT / "docs" / language).rglob("*.md"))]
+        path for language in ("en", "sl") for path in sorted((project / "docs" / language).rglob("*.md"))]
     try:
-        found = check_files(paths, ROOT)
+        found = check_files(paths, project)
     except SpellcheckError as error:
         print(f"spellcheck: {error}", file=sys.stderr)
         return 2
@@ -241,6 +241,7 @@ def make_parser() -> argparse.ArgumentParser:
     status.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     spell = sub.add_parser("spellcheck", help="spelling of docs/en (codespell) and docs/sl (hunspell)")
     spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
+    spell.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     return parser
 
 
@@ -274,7 +275,7 @@ def main() -> int:
     if args.command == "translation-status":
         return translation_status(args)
     if args.command == "spellcheck":
-        return spellcheck(args.files)
+        return spellcheck(args.files, Path(args.project).resolve())
     if args.command == "bench":
         return bench(quick=args.quick)
     if args.command == "test":

@@ -14,6 +14,7 @@ serving, `mkdocs build --strict` fails.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 import sys
@@ -24,7 +25,7 @@ from mkdocs.plugins import event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import pdf, render  # noqa: E402
+from myeloma_handbook import pdf, per_language, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -125,11 +126,44 @@ def on_page_content(html, page, config, files):
     return render.decorate_html(html, page.meta, _state["language"])
 
 
+def on_post_page(output, page, config):
+    """Pages of another language than the default search their own index."""
+    output = per_language.drop_alternate_links(output)
+    if _state["language"] != _default_language(config):
+        output = per_language.point_search_at_language_root(output, _state["language"])
+    return output
+
+
+def on_pre_template(template, template_name, config):
+    """The 404 page's language switcher leads to the language homes (static-i18n
+    leaves the links of the last page it rendered)."""
+    roots = getattr(config.plugins.get("i18n"), "extra_alternate", None)
+    if template_name == "404.html" and roots:
+        config.extra.alternate = copy.deepcopy(roots)  # the attribute, as static-i18n sets it
+    return template
+
+
+def on_post_template(output_content, template_name, config):
+    """Keep each language's 404 page: static-i18n would leave only the last."""
+    if template_name == "404.html":
+        output_content = per_language.drop_alternate_links(output_content)
+        if _state["language"] != _default_language(config):
+            output_content = per_language.point_search_at_language_root(output_content, _state["language"])
+        _state.setdefault("not_found", {})[_state["language"]] = output_content
+    return output_content
+
+
 @event_priority(-200)  # after static-i18n has built every language
 def on_post_build(config):
     if not _outer_build(config):
         return
     root = _project(config).root
+    site, default = Path(config.site_dir), _default_language(config)
+    others = [lang for lang in getattr(config.plugins.get("i18n"), "build_languages", []) if lang != default]
+    per_language.write_not_found_pages(site, _state.get("not_found", {}), default)
+    if (site / per_language.INDEX).is_file():
+        entries = per_language.split_search_index(site, default, others)
+        log.info("Search index entries per language: " + ", ".join(f"{k} {v}" for k, v in entries.items()))
     for nav, book in _state["books"].values():  # before the link check: the footers link to the PDFs
         result = pdf.publish(book, nav, Path(config.site_dir), _default_language(config))
         for problem in result.problems:

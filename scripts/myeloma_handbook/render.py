@@ -103,7 +103,10 @@ def decorate_html(content: str, meta: dict, language: str, today: dt.date | None
     s = STRINGS[language]
     # 2,3 not 23: a visible separator between adjacent citation numbers.
     content = ADJACENT_CITATIONS.sub(r'\1<sup class="cite-sep">,</sup>\3', content)
-    content = FOOTNOTES.sub(f'<h2 id="references">{s["references"]}</h2>\n<div class="footnote">', content)
+    # data-search-exclude: the reference list stays out of the search index
+    # (Material's search plugin honours it, then strips the attribute).
+    content = FOOTNOTES.sub(f'<h2 id="references" data-search-exclude="true">{s["references"]}</h2>\n'
+                            '<div class="footnote" data-search-exclude="true">', content)
     content = BACKLINK_TITLE.sub(lambda m: f'title="{s["backlink"].format(number=m.group(1))}"', content)
     reviewed = meta.get("reviewed")
     if isinstance(reviewed, str):

@@ -1,0 +1,86 @@
+"""One search index and one "page not found" page per language.
+
+mkdocs-static-i18n builds a single search index holding every language and
+leaves the 404 page of the language it built last at the site root. The
+hooks use these functions to give each language its own:
+
+- `split_search_index`: after the build, search/search_index.json keeps the
+  default language; <lang>/search/search_index.json gets the others, with
+  their own lunr language (Slovenian: lunr.sl, shipped in
+  overrides/assets/javascripts/lunr/min/lunr.sl.min.js).
+- `point_search_at_language_root`: Material's script loads the index from
+  `search/search_index.json` below `base` in the page's `__config`; on a
+  page of another language, `base` becomes that language's root, so the
+  page loads its own index and result links resolve against it.
+- `write_not_found_pages`: 404.html (default language) and <lang>/404.html.
+- `drop_alternate_links`: Material's script fetches `sitemap.xml` next to
+  every `<link rel="alternate" hreflang>` of a page; static-i18n points
+  those at the page's twin, where no sitemap exists, so every page logged
+  two 404 errors. Without site_url the links are relative, which search
+  engines ignore anyway; the language switcher (visible links with
+  hreflang) is untouched, and the sitemap carries the alternates.
+
+Hosting contract: a request for a missing path below /<lang>/ is answered
+with <lang>/404.html, any other missing path with 404.html (what
+tests/test_browser.py's server does; Cloudflare Pages does it by itself, and
+`mkdocs serve` and GitHub Pages serve 404.html for every missing path).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+INDEX = Path("search") / "search_index.json"
+# Languages with a lunr language file of our own, and the pipeline it needs
+# (Material removes trimmer and stemmer unless the index config names them).
+OWN_LUNR_LANGUAGES = {"sl": ["trimmer", "stopWordFilter", "stemmer"]}
+
+ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
+CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def split_search_index(site: Path, default: str, others: list[str]) -> dict[str, int]:
+    """Move each other language's entries into <lang>/search/search_index.json.
+    Returns the number of entries per language."""
+    combined = json.loads((site / INDEX).read_text(encoding="utf-8"))
+    buckets: dict[str, list[dict]] = {language: [] for language in [default, *others]}
+    for entry in combined["docs"]:
+        language = next((lang for lang in others if entry["location"].startswith(f"{lang}/")), default)
+        if language != default:
+            entry = dict(entry, location=entry["location"][len(language) + 1:])
+        buckets[language].append(entry)
+    for language, entries in buckets.items():
+        config = dict(combined["config"])
+        if language != default:
+            config["lang"] = [language] if language in OWN_LUNR_LANGUAGES else ["en"]
+            config["pipeline"] = OWN_LUNR_LANGUAGES.get(language, config["pipeline"])
+        target = site / INDEX if language == default else site / language / INDEX
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"config": config, "docs": entries}, ensure_ascii=False,
+                                     separators=(",", ":")), encoding="utf-8")
+    return {language: len(entries) for language, entries in buckets.items()}
+
+
+def point_search_at_language_root(page_html: str, language: str) -> str:
+    """Set `base` in Material's __config to the root of `language`, so that
+    search loads <lang>/search/search_index.json."""
+    def rewrite(match: re.Match) -> str:
+        config = json.loads(match.group(2))
+        config["base"] = config["base"].rstrip("/") + f"/{language}/"
+        # Escape "<" as Jinja's tojson does, so the JSON cannot end the script.
+        return match.group(1) + json.dumps(config).replace("<", "\\u003c") + match.group(3)
+
+    return CONFIG_SCRIPT.sub(rewrite, page_html, count=1)
+
+
+def drop_alternate_links(page_html: str) -> str:
+    return ALTERNATE_LINK.sub("", page_html)
+
+
+def write_not_found_pages(site: Path, pages: dict[str, str], default: str) -> None:
+    """pages: the rendered 404.html of each language."""
+    for language, page_html in pages.items():
+        target = site / "404.html" if language == default else site / language / "404.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page_html, encoding="utf-8")

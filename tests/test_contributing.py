@@ -1,0 +1,314 @@
+"""The contributor's path: scaffolding a chapter, translation status,
+spelling, Markdown style, the CI workflows, pre-commit hooks and CITATION.cff.
+Everything runs on temporary fixture trees, never on the real chapters."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT, make_fixture, mkdocs_build
+from myeloma_handbook.checks import Project, check_sources
+from myeloma_handbook.scaffold import ScaffoldError, create
+from myeloma_handbook.spelling import check_files
+from myeloma_handbook.translation import as_markdown, page_statuses
+
+FIXTURE_NAV = """
+nav:
+  - index.md
+  - Chapters:
+      - Chapter: chapter/page.md
+  - About:
+      - Abbreviations: abbreviations.md
+"""
+
+
+def handbook(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "handbook.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+
+
+def fixture_with_nav(case: str, tmp_path):
+    project = make_fixture(case, tmp_path / case)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + FIXTURE_NAV, encoding="utf-8")
+    return project
+
+
+def cli_parser() -> argparse.ArgumentParser:
+    spec = importlib.util.spec_from_file_location("handbook_cli", ROOT / "scripts" / "handbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_parser()
+
+
+def subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(action.choices)
+
+
+# ------------------------------------------------------------------- new
+
+def test_new_chapter_builds_strict_at_once(tmp_path):
+    project = fixture_with_nav("base", tmp_path)
+    before = (project / "mkdocs.yml").read_text(encoding="utf-8").split("\n")
+    result = handbook("new", "chapter/car-t-cells", "--title-en", "CAR-T cells: a primer",
+                      "--title-sl", "Celice CAR-T: uvod", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    result = handbook("new", "cell-therapy/bispecifics", "--title-en", "Bispecific antibodies",
+                      "--title-sl", "Bispecifična protitelesa", "--section-en", "Cell therapy",
+                      "--section-sl", "Celično zdravljenje", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+
+    after = (project / "mkdocs.yml").read_text(encoding="utf-8").split("\n")
+    # Only lines were added; every line of the old file is still there, in order.
+    remaining = iter(after)
+    assert all(line in remaining for line in before)
+    added = [line for line in after if line not in before]
+    assert added == [
+        '            "CAR-T cells: a primer": "Celice CAR-T: uvod"',
+        "            Cell therapy: Celično zdravljenje",
+        "            Bispecific antibodies: Bispecifična protitelesa",
+        '      - "CAR-T cells: a primer": chapter/car-t-cells.md',
+        "  - Cell therapy:",
+        "      - Bispecific antibodies: cell-therapy/bispecifics.md",
+    ]
+    nav = yaml.safe_load("\n".join(after[after.index("nav:"):]))["nav"]
+    assert nav[1] == {"Chapters": [{"Chapter": "chapter/page.md"},
+                                   {"CAR-T cells: a primer": "chapter/car-t-cells.md"}]}
+    assert nav[2] == {"Cell therapy": [{"Bispecific antibodies": "cell-therapy/bispecifics.md"}]}
+    assert list(nav[3]) == ["About"]  # new sections go before the back matter
+
+    page = (project / "docs/sl/chapter/car-t-cells.md").read_text(encoding="utf-8")
+    assert f"reviewed: {dt.date.today().isoformat()}" in page
+    assert '!!! abstract "Ključne točke"' in page and "# Celice CAR-T: uvod" in page
+    assert check_sources(Project.at(project)).problems == []
+
+    site = tmp_path / "site"
+    build = mkdocs_build(project, site)
+    assert build.returncode == 0, build.stderr[-4000:]
+    slovenian = (site / "sl/chapter/car-t-cells/index.html").read_text(encoding="utf-8")
+    assert "Celično zdravljenje" in slovenian and "Bispecifična protitelesa" in slovenian
+    assert 'lang="sl"' in slovenian
+
+
+@pytest.mark.parametrize("args, message", [
+    (("chapter/page", "Chapter", "Poglavje"), "exists already"),
+    (("Chapter/Bad Name", "Title", "Naslov"), "is not a page path"),
+    (("newsection/page", "Title", "Naslov"), "give its Slovenian name with --section-sl"),
+    (("chapter/other", "Chapter", "Drugo poglavje"), "already translated as"),
+])
+def test_new_refuses_bad_input_and_writes_nothing(tmp_path, args, message):
+    project = fixture_with_nav("base", tmp_path)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    # "Chapter" is translated in the fixture's nav_translations? Make it so, to test a conflict.
+    (project / "mkdocs.yml").write_text(
+        config.replace("            References: Literatura", "            References: Literatura\n"
+                       "            Chapter: Poglavje"), encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    files = sorted(p for p in (project / "docs").rglob("*") if p.is_file())
+    with pytest.raises(ScaffoldError, match=message):
+        create(project, *args)
+    assert (project / "mkdocs.yml").read_text(encoding="utf-8") == config
+    assert sorted(p for p in (project / "docs").rglob("*") if p.is_file()) == files
+
+
+# ---------------------------------------------------------- translation status
+
+def test_translation_status_in_sync_exits_zero(tmp_path):
+    project = make_fixture("base", tmp_path / "base")
+    result = handbook("translation-status", "--project", str(project))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 page(s): 3 in sync" in result.stdout
+
+
+def test_translation_status_reports_missing_twin_and_number_drift(tmp_path):
+    missing = handbook("translation-status", "--project", str(make_fixture("missing_twin", tmp_path / "m")))
+    assert missing.returncode == 1
+    assert "chapter/page.md: missing twin: no docs/sl/chapter/page.md" in missing.stdout
+    drift = handbook("translation-status", "--markdown", "--project",
+                     str(make_fixture("number_drift", tmp_path / "n")))
+    assert drift.returncode == 1
+    assert "| page | status | details |" in drift.stdout
+    assert re.search(r"\| `chapter/page.md` \| drift \| .*number 40 does not appear in its twin", drift.stdout)
+
+
+def test_translation_status_reports_structural_drift(tmp_path):
+    project = make_fixture("base", tmp_path / "base")
+    english = project / "docs/en/chapter/page.md"
+    english.write_text(english.read_text(encoding="utf-8") + (
+        "\n## Monitoring {#monitoring}\n\n| Test | When |\n| --- | --- |\n| FLC | monthly |\n"
+        "| Hb | monthly |\n\nRecommendation. [evidence: expert]\n"), encoding="utf-8")
+    slovenian = project / "docs/sl/chapter/page.md"
+    slovenian.write_text(slovenian.read_text(encoding="utf-8") + (
+        "\n| Preiskava | Kdaj |\n| --- | --- |\n| FLC | mesečno |\n"), encoding="utf-8")
+    drift = next(s for s in page_statuses(Project.at(project), use_git=False) if s.name == "chapter/page.md").drift
+    assert drift[:4] == [
+        "headings: en 3 (h1×1, h2×2), sl 2 (h1×1, h2×1)",
+        "heading ids: only en: #monitoring",
+        "tables (body rows): en [2], sl [1]",
+        "evidence labels: en 1, sl 0",
+    ]
+
+
+def test_translation_status_finds_the_older_twin_from_git(tmp_path):
+    project = make_fixture("base", tmp_path / "repo")
+
+    def git(*args, date="2026-01-01T10:00:00"):
+        env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="T",
+                   GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.org")
+        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "both twins")
+    english = project / "docs/en/chapter/page.md"
+    english.write_text(english.read_text(encoding="utf-8").replace("once a week", "once weekly"), encoding="utf-8")
+    git("commit", "-q", "-am", "English only", date="2026-01-11T10:00:00")
+
+    statuses = {s.name: s for s in page_statuses(Project.at(project))}
+    assert statuses["chapter/page.md"].state == "older twin"
+    assert statuses["chapter/page.md"].older.startswith("sl is older: en changed 10 day(s) later")
+    assert statuses["index.md"].state == "ok"
+    assert "| `chapter/page.md` | older twin |" in as_markdown(list(statuses.values()))
+    # An older twin is a reminder, not a failure.
+    assert handbook("translation-status", "--project", str(project)).returncode == 0
+
+
+# ------------------------------------------------------------------ spelling
+
+def test_spellcheck_reports_misspellings_by_file_and_line_and_ignores_markup(tmp_path):
+    project = make_fixture("base", tmp_path / "spell")
+    english = project / "docs/en/chapter/page.md"
+    english.write_text(english.read_text(encoding="utf-8") + (
+        "\nPatients recieve daratumumab weekly.\n\n"
+        "`recieve` in code, https://example.org/recieve and [link](recieve.md) are not prose.\n"),
+        encoding="utf-8")
+    slovenian = project / "docs/sl/chapter/page.md"
+    slovenian.write_text(slovenian.read_text(encoding="utf-8") + (
+        "\nBolniki prejemajo zdravlenje z daratumumabom.\n\n"
+        "`zdravlenje` v kodi ni besedilo [@smith2020trial].\n"), encoding="utf-8")
+    (project / "scripts").mkdir()
+    (project / "scripts/wordlist-sl.txt").write_text("# drug names\ndaratumumab*\n", encoding="utf-8")
+    found = [str(m) for m in check_files([english, slovenian], project)]
+    assert found == [
+        "docs/en/chapter/page.md:19: recieve ==> receive",
+        "docs/sl/chapter/page.md:19: zdravlenje",
+    ]
+    # Without the word list, the drug name is unknown to hunspell-sl.
+    (project / "scripts/wordlist-sl.txt").unlink()
+    found = [str(m) for m in check_files([slovenian], project)]
+    assert "docs/sl/chapter/page.md:19: daratumumabom" in found
+
+
+def test_spellcheck_command_fails_on_a_misspelling(tmp_path):
+    project = make_fixture("base", tmp_path / "cmd")
+    (project / "scripts").mkdir()
+    for word_list in ("wordlist-en.txt", "wordlist-sl.txt"):  # the real lists know the fixture's terms
+        (project / "scripts" / word_list).write_text((ROOT / "scripts" / word_list).read_text(encoding="utf-8"))
+    assert handbook("spellcheck", "--project", str(project)).returncode == 0
+    slovenian = project / "docs/sl/index.md"
+    slovenian.write_text(slovenian.read_text(encoding="utf-8") + "\nTo je napakka.\n", encoding="utf-8")
+    result = handbook("spellcheck", "--project", str(project), str(slovenian))
+    assert result.returncode == 1
+    assert "docs/sl/index.md:16: napakka" in result.stdout
+
+
+# ------------------------------------------------------------- Markdown style
+
+def test_markdown_style_accepts_admonitions_and_catches_real_problems(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text('---\ntitle: T\n---\n\n# Title\n\n!!! slovenia "V Sloveniji"\n\n    Indented body.\n\n'
+                    "```bash\nls\n```\n\n## Section {#section}\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+                    encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_text("# Title\n## Too close\n* item\n", encoding="utf-8")
+    pymarkdown = [sys.executable, "-m", "pymarkdown", "--config", str(ROOT / ".pymarkdown.json"), "scan"]
+    assert subprocess.run([*pymarkdown, str(good)], capture_output=True, text=True).returncode == 0
+    result = subprocess.run([*pymarkdown, str(bad)], capture_output=True, text=True)
+    assert result.returncode == 1 and "MD022" in result.stdout
+
+
+# ------------------------------------------------------- workflows and hooks
+
+def workflow(name: str) -> dict:
+    data = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def handbook_calls(command: str) -> list[list[str]]:
+    """The argument lists of every `python3 scripts/handbook.py ...` in a shell command."""
+    calls = []
+    for line in command.splitlines():
+        for match in re.finditer(r"python3 scripts/handbook\.py\b([^|;&>]*)", line):
+            calls.append(shlex.split(match.group(1)))
+    return calls
+
+
+def test_workflows_call_the_contributor_commands():
+    parser = cli_parser()
+    assert {"test", "build", "links", "translation-status"} <= subcommands(parser)
+    expected_triggers = {"pr.yml": {"pull_request"}, "deploy.yml": {"push", "workflow_dispatch"},
+                         "links.yml": {"schedule", "workflow_dispatch"}}
+    used = set()
+    for name, triggers in expected_triggers.items():
+        data = workflow(name)
+        assert set(data["on"]) == triggers, name
+        for job in data["jobs"].values():
+            for step in job["steps"]:
+                if "run" not in step:
+                    continue
+                calls = handbook_calls(step["run"])
+                assert calls, f"{name}: step '{step.get('name')}' does not call scripts/handbook.py"
+                for args in calls:
+                    parsed = parser.parse_args(args)  # exits (fails the test) on an unknown command
+                    used.add(parsed.command)
+    assert {"test", "build", "links"} <= used
+    assert workflow("deploy.yml")["on"]["push"]["branches"] == ["main"]
+    assert workflow("links.yml")["on"]["schedule"][0]["cron"]
+
+
+def test_workflows_publish_what_they_build():
+    def uses(name):
+        return [step.get("uses", "").split("@")[0] for job in workflow(name)["jobs"].values()
+                for step in job["steps"]]
+
+    assert "actions/upload-artifact" in uses("pr.yml")
+    assert {"actions/upload-pages-artifact", "actions/deploy-pages"} <= set(uses("deploy.yml"))
+    links_step = next(s for s in workflow("links.yml")["jobs"]["links"]["steps"] if "run" in s)
+    assert "--report \"$GITHUB_STEP_SUMMARY\"" in links_step["run"]
+
+
+def test_pre_commit_hooks_are_local_and_call_real_commands():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    parser = cli_parser()
+    requirements = (ROOT / "requirements.in").read_text(encoding="utf-8")
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert all(repo["repo"] == "local" for repo in config["repos"])
+    assert {"spelling-en", "spelling-sl", "markdown-style", "sources"} <= set(hooks)
+    for hook in hooks.values():
+        assert hook["language"] in ("system", "python")
+        for args in handbook_calls(hook["entry"]):
+            parser.parse_args(args)
+        for pin in hook.get("additional_dependencies", []):
+            assert pin in requirements, f"{pin} is pinned in the hook but not in requirements.in"
+    assert re.match(hooks["spelling-sl"]["files"], "docs/sl/myeloma/diagnosis.md")
+    assert not re.match(hooks["spelling-sl"]["files"], "docs/en/myeloma/diagnosis.md")
+
+
+def test_citation_cff_is_valid_cff_1_2_0():
+    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0.schema.json").read_text(encoding="utf-8"))
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(citation)
+    assert citation["cff-version"] == "1.2.0" and citation["license"] == "CC-BY-SA-4.0"
