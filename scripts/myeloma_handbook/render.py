@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import bibliography as bib
 from .front_matter import review_due
-from .markdown_source import EVIDENCE_LABEL
+from .markdown_source import EVIDENCE_LABEL, mask_code
 
 STRINGS = {
     "en": {
@@ -69,7 +69,10 @@ def evidence_labels(markdown: str, language: str) -> str:
         return (f'<span class="evidence evidence--{level}" title="{title}">'
                 f'<span class="evidence__label">{title}: </span>{names[level]}</span>')
 
-    return EVIDENCE_LABEL.sub(badge, markdown)
+    # Only outside code, so the syntax itself can be shown as an example.
+    code = mask_code(markdown)
+    return EVIDENCE_LABEL.sub(lambda m: badge(m) if code[m.start():m.end()] == m.group(0) else m.group(0),
+                              markdown)
 
 
 ABBREVIATION_ROW = re.compile(r"^\|\s*([^|*\s][^|]*?)\s*\|\s*([^|]+?)\s*\|\s*$", re.M)

@@ -206,14 +206,10 @@ def add_nav_translations(text: str, pairs: dict[str, str], config: dict) -> str:
     if head is None:
         locale = next(i for i, line in enumerate(lines) if re.match(r"^\s*- locale:\s*sl\s*$", line))
         indent = _indent(lines[locale]) + 2
-        end = _block_end(lines, locale, len(lines))
-        lines.insert(end, f"{' ' * indent}nav_translations:")
-        head = end
-        child_indent = indent + 2
-    else:
-        end = _block_end(lines, head, len(lines))
-        child_indent = _indent(lines[head + 1]) if end > head + 1 else _indent(lines[head]) + 2
+        head = _block_end(lines, locale, len(lines))
+        lines.insert(head, f"{' ' * indent}nav_translations:")
     end = _block_end(lines, head, len(lines))
+    child_indent = _indent(lines[head + 1]) if end > head + 1 else _indent(lines[head]) + 2
     lines[end:end] = [f"{' ' * child_indent}{_yaml_label(e)}: {_yaml_label(s)}" for e, s in wanted.items()]
     return "\n".join(lines)
 

@@ -29,6 +29,8 @@ from .markdown_source import mask_non_prose
 # A word, or a hyphenated compound (ide-cel, 5-letno, GLOBOCAN-ovih).
 COMPOUND = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
 PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Code written as HTML (<code>&#91;evidence: rct&#93;</code>) is not prose either.
+HTML_CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
 # Emphasis inside a word (hiper**k**alciemija) would split it in two.
 INNER_EMPHASIS = re.compile(r"(?<=\w)[*_]+(?=\w)")
 CODESPELL_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<word>.+?) ==> (?P<fix>.+)$")
@@ -64,6 +66,11 @@ def read_word_list(path: Path) -> tuple[set[str], tuple[str, ...]]:
     return words, tuple(stems)
 
 
+def mask_prose(text: str) -> str:
+    """mask_non_prose, and HTML code elements; offsets and lines are kept."""
+    return mask_non_prose(HTML_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text))
+
+
 def is_name_or_abbreviation(word: str) -> bool:
     return len(word) < 2 or sum(ch.isupper() for ch in word) > 1
 
@@ -78,7 +85,7 @@ def check_english(files: dict[str, str], ignore_list: Path) -> list[Misspelling]
         shown = {}
         for index, (path, text) in enumerate(sorted(files.items())):
             copy = Path(tmp) / f"{index}.md"
-            copy.write_text(mask_non_prose(text), encoding="utf-8")
+            copy.write_text(mask_prose(text), encoding="utf-8")
             shown[str(copy)] = path
         command = [codespell]
         if ignore_list.is_file():
@@ -107,7 +114,7 @@ def check_hunspell(files: dict[str, str], language: str, word_list: Path) -> lis
 
     occurrences: dict[str, list[tuple[str, int]]] = {}
     for path, text in files.items():
-        for number, line in enumerate(mask_non_prose(text).split("\n"), 1):
+        for number, line in enumerate(mask_prose(text).split("\n"), 1):
             for compound in COMPOUND.finditer(INNER_EMPHASIS.sub("", line)):
                 parts = compound.group(0).replace("’", "'").split("-")
                 # A number or an abbreviation with a Slovenian ending (2020-ih, GLOBOCAN-ovih) is a name.

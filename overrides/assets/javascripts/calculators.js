@@ -363,6 +363,7 @@
   var STRINGS = {
     en: {
       calculate: "Calculate",
+      privacy: "Runs in this browser only: nothing you enter is sent or stored.",
       calculator: "Calculator",
       unitSystem: "Units",
       si: "SI (mmol/L, µmol/L, g/L)",
@@ -475,6 +476,7 @@
     },
     sl: {
       calculate: "Izračunaj",
+      privacy: "Deluje samo v tem brskalniku: vneseni podatki se ne pošiljajo in ne shranjujejo.",
       calculator: "Kalkulator",
       unitSystem: "Enote",
       si: "SI (mmol/l, µmol/l, g/l)",
@@ -534,13 +536,13 @@
         3: "ISS III skupaj s spremembo FISH visokega tveganja ali zvišano LDH."
       },
       r2iss: {
-        title: "R2-ISS", stage: "Skupina R2-ISS {group} ({name}): {points} točk",
+        title: "R2-ISS", stage: "Skupina R2-ISS {group} ({name}), seštevek točk {points}",
         names: { 1: "nizko", 2: "nizko do srednje", 3: "srednje do visoko", 4: "visoko" },
         items: { iss: "stadij ISS {iss}", ldhHigh: "zvišana LDH", del17p: "del(17p)", t414: "t(4;14)", gain1q: "pridobitev ali pomnožitev 1q" },
         detail: "Točke: {items}."
       },
       frailty: {
-        title: "Lestvica krhkosti IMWG", stage: "Lestvica krhkosti IMWG {score}: {name}",
+        title: "Lestvica krhkosti IMWG", stage: "Seštevek po lestvici krhkosti IMWG {score}: {name}",
         names: { fit: "sposoben", intermediate: "srednje sposoben", frail: "krhek" },
         items: { age: "starost", charlson: "Charlsonov indeks", adl: "ADL", iadl: "IADL" },
         detail: "Točke: {items}."
@@ -852,6 +854,7 @@
       form.appendChild(unitSet);
     }
     calc.fields.forEach(function (def) { form.appendChild(buildField(doc, lang, id, def, "si")); });
+    form.appendChild(el(doc, "p", { "class": "calculator__privacy" }, s.privacy));
     form.appendChild(el(doc, "button", { type: "submit", "class": "md-button md-button--primary calculator__submit" }, s.calculate));
     var region = el(doc, "div", { "class": "calculator__result", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     form.appendChild(region);

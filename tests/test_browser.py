@@ -1,0 +1,328 @@
+"""The reader's experience, in headless Chromium (Debian's /usr/bin/chromium,
+driven by Playwright), on the real handbook (`built_site`) served on
+127.0.0.1: per-language search with Slovenian stemming, privacy, console,
+404 pages, accessibility (axe-core from node_modules), phone layout, print
+and tooltips.
+
+The test server follows the hosting contract of
+scripts/myeloma_handbook/per_language.py: a missing path below /sl/ gets
+sl/404.html, any other missing path 404.html."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+LANGUAGES = ["en", "sl"]
+OTHER_LANGUAGES = ["sl"]
+# Every kind of page, as a path below the language root.
+PAGE_TYPES = {
+    "home": "",
+    "chapter with tables": "treatment/drugs/",
+    "references": "references/",
+    "abbreviations": "abbreviations/",
+    "404": "no/such/page/",
+}
+
+
+class HostingContractHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files; a missing path gets <lang>/404.html below /<lang>/, else 404.html."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404:
+            return super().send_error(code, message, explain)
+        site = Path(self.directory)
+        first = urlsplit(self.path).path.lstrip("/").split("/", 1)[0]
+        page = site / first / "404.html" if first in OTHER_LANGUAGES else site / "404.html"
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    handler = functools.partial(HostingContractHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run `python3 scripts/handbook.py setup --test`"
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One browser context that records every request to another host (and
+    blocks it) and every console error and uncaught exception."""
+
+    def __init__(self, browser, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.foreign_requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
+            f"{m.text} ({m.location.get('url')})"))
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _route(self, route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.foreign_requests.append(route.request.url)
+            route.abort()
+
+    def open(self, url: str):
+        response = self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    visits = []
+
+    def start(**context_options) -> Visit:
+        visits.append(Visit(browser, **context_options))
+        return visits[-1]
+
+    yield start
+    for opened in visits:
+        opened.close()
+
+
+def language_root(site_url: str, language: str) -> str:
+    return f"{site_url}/" if language == "en" else f"{site_url}/{language}/"
+
+
+def serious_axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in violations if v["impact"] in ("serious", "critical")]
+
+
+# --- every page type, both languages, both colour schemes --------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("page_type", PAGE_TYPES)
+def test_page_is_private_clean_and_accessible(site_url, visit, page_type, language):
+    assert AXE.is_file(), "node_modules/axe-core is missing: run `npm ci`"
+    url = language_root(site_url, language) + PAGE_TYPES[page_type]
+    for scheme, material_scheme in (("light", "default"), ("dark", "slate")):
+        opened = visit(color_scheme=scheme)
+        response = opened.open(url)
+        page = opened.page
+        assert response.status == (404 if page_type == "404" else 200)
+        assert page.evaluate("document.documentElement.lang") == language
+        assert page.evaluate("document.body.dataset.mdColorScheme") == material_scheme
+        expected = [e for e in opened.errors if page_type == "404" and f"({url})" in e and "404" in e]
+        assert [e for e in opened.errors if e not in expected] == [], f"console errors on {url}"
+        assert opened.foreign_requests == [], f"{url} asked other hosts"
+        assert serious_axe_violations(page) == [], f"axe on {url} ({scheme})"
+
+
+# --- search ---------------------------------------------------------------------
+
+SEARCH_IN_WORKER = """async (query) => {
+  // Material's own search worker, fed the index this page loads: every result, no paging.
+  const config = JSON.parse(document.getElementById("__config").textContent)
+  const base = new URL(config.base, location)
+  const index = await (await fetch(new URL("search/search_index.json", base))).json()
+  const worker = new Worker(new URL(config.search, location))
+  const ask = message => new Promise(resolve => {
+    worker.onmessage = event => resolve(event.data); worker.postMessage(message) })
+  await ask({type: 0, data: {...index, options: {suggest: false}}})
+  const result = await ask({type: 2, data: query})
+  worker.terminate()
+  return {base: base.href, lang: index.config.lang,
+          locations: result.data.items.flat().map(item => new URL(item.location, base).href)}
+}"""
+
+
+def search(visit, url: str, query: str) -> dict:
+    opened = visit()
+    opened.open(url)
+    found = opened.page.evaluate(SEARCH_IN_WORKER, query)
+    assert opened.errors == [], opened.errors
+    return found
+
+
+def sections_with(index: dict, word: str, without: str) -> set[str]:
+    """Index sections whose text has `word` (a regex) but never `without`."""
+    has = re.compile(rf"(?<!\w)(?:{word})(?!\w)", re.I)
+    lacks = re.compile(rf"(?<!\w){re.escape(without)}(?!\w)", re.I)
+    return {doc["location"] for doc in index["docs"]
+            if has.search(doc["title"] + " " + doc["text"]) and not lacks.search(doc["title"] + " " + doc["text"])}
+
+
+@pytest.mark.parametrize("language, query", [("en", "myeloma"), ("en", "treatment"), ("sl", "zdravljenje"),
+                                             ("sl", "plazmocitom")])
+def test_search_returns_pages_of_the_page_language_only(site_url, visit, language, query):
+    found = search(visit, language_root(site_url, language) + "myeloma/", query)
+    assert found["lang"] == (["sl"] if language == "sl" else ["en"])
+    assert found["locations"], f"no results for {query!r}"
+    sl_root = f"{site_url}/sl/"
+    outside = [loc for loc in found["locations"] if loc.startswith(sl_root) != (language == "sl")]
+    assert outside == [], f"results in the other language for {query!r}"
+
+
+@pytest.mark.parametrize("query, word", [
+    ("zdravljenja", "zdravljenje"),     # inflected form finds the other form
+    ("plazmocitoma", "plazmocitom"),
+    ("kosti", "kost"),
+    ("sirjenje", r"širjenje\w*"),       # typed without diacritics
+    ("okuzbe", "okužbe"),
+])
+def test_slovenian_search_understands_slovenian(site_url, built_site, visit, query, word):
+    index = json.loads((built_site / "sl" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    expected = sections_with(index, word, without=query)
+    assert expected, f"no Slovenian section says {word!r} without {query!r} any more: pick another word"
+    found = search(visit, f"{site_url}/sl/", query)
+    found_locations = {loc.removeprefix(f"{site_url}/sl/") for loc in found["locations"]}
+    missing = expected - found_locations
+    assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+
+
+def test_reference_lists_are_not_indexed(built_site):
+    for language_dir in (built_site, built_site / "sl"):
+        index = json.loads((language_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+        locations = [doc["location"] for doc in index["docs"]]
+        assert not [loc for loc in locations if loc.endswith("#references") or loc.startswith("references/")]
+        assert not [doc["location"] for doc in index["docs"] if "doi.org/" in doc["text"]]
+
+
+def test_typing_a_query_shows_slovenian_results_with_snippets(site_url, visit):
+    opened = visit()
+    opened.open(f"{site_url}/sl/myeloma/")
+    box = opened.page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("zdravljenja")
+    results = opened.page.locator(".md-search-result__item")
+    results.first.wait_for()
+    links = [a.get_attribute("href") for a in opened.page.query_selector_all(".md-search-result__link")]
+    assert links and all(link.startswith(f"{site_url}/sl/") for link in links)
+    first = results.first.inner_text()
+    assert "zdravljenj" in first.lower() and re.search("[čšž]", opened.page.locator(".md-search-result").inner_text())
+    assert opened.errors == []
+
+
+# --- 404 pages --------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, path, heading, home", [
+    ("en", "/no/such/page", "Page not found", "/"),
+    ("en", "/treatment/no-such-chapter/", "Page not found", "/"),
+    ("sl", "/sl/ni/take/strani", "Strani ni mogoče najti", "/sl/"),
+])
+def test_missing_page_answers_in_the_language_of_the_path(site_url, visit, language, path, heading, home):
+    opened = visit()
+    response = opened.open(site_url + path)
+    page = opened.page
+    assert response.status == 404
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.locator("article h1").inner_text() == heading
+    links = [a.get_attribute("href") for a in page.query_selector_all("article .not-found__ways a")]
+    assert links == [home, f"{home}?q="]
+    switcher = {a.get_attribute("hreflang"): a.get_attribute("href")
+                for a in page.query_selector_all("a.md-select__link")}
+    assert switcher == {"en": "/", "sl": "/sl/"}
+    page.click(f"article a[href='{home}?q=']")  # the search link opens search on that language's home
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path == home
+    assert page.evaluate("document.activeElement.classList.contains('md-search__input')")
+    assert page.evaluate("document.documentElement.lang") == language
+
+
+# --- keyboard, phone, print, tooltips ----------------------------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_keyboard_reaches_search_and_language_switcher(site_url, visit, language):
+    opened = visit()
+    opened.open(language_root(site_url, language) + "myeloma/")
+    reached = set()
+    for _ in range(30):
+        opened.page.keyboard.press("Tab")
+        reached.add(opened.page.evaluate("""(() => { const e = document.activeElement;
+            return e.matches('input.md-search__input') ? 'search'
+                 : e.matches('a.md-select__link') ? 'language:' + e.getAttribute('hreflang') : e.tagName })()"""))
+    assert {"search", "language:en", "language:sl"} <= reached, reached
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_phone_scrolls_wide_tables_not_the_page(site_url, visit, language):
+    opened = visit(viewport={"width": 375, "height": 800})
+    opened.open(language_root(site_url, language) + "treatment/drugs/")
+    page = opened.page
+    tables = page.evaluate("[...document.querySelectorAll('article table')].map(t => {"
+                           " const wrap = t.closest('.md-typeset__scrollwrap');"
+                           " return wrap ? [wrap.scrollWidth, wrap.clientWidth] : null })")
+    assert tables and None not in tables, "every table sits in Material's scrolling wrapper"
+    assert any(scroll > client for scroll, client in tables), "no table wider than the phone: test a wider one"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_print_drops_navigation(site_url, visit):
+    opened = visit()
+    opened.open(f"{site_url}/sl/treatment/drugs/")
+    opened.page.emulate_media(media="print")
+    shown = opened.page.evaluate("""sel => sel.map(s => [s, getComputedStyle(document.querySelector(s)).display])""",
+                                 [".md-header", ".md-sidebar--primary", ".md-sidebar--secondary", ".md-footer",
+                                  ".md-content"])
+    assert dict(shown) == {".md-header": "none", ".md-sidebar--primary": "none", ".md-sidebar--secondary": "none",
+                           ".md-footer": "none", ".md-content": "block"}
+
+
+VISIBLE_TOOLTIP = """() => [...document.querySelectorAll('.md-tooltip2--active')]
+    .map(t => t.innerText.trim()).filter(Boolean)"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_citations_and_abbreviations_show_full_text(site_url, visit, language):
+    opened = visit()
+    opened.open(language_root(site_url, language) + "treatment/drugs/")
+    page = opened.page
+    abbr = page.locator("article abbr[title]").first
+    abbr.hover()
+    page.wait_for_function(VISIBLE_TOOLTIP.replace("() =>", "() => ") + ".length > 0")
+    assert page.evaluate(VISIBLE_TOOLTIP) == [abbr.get_attribute("title")]
+
+    citation = page.locator("article a.footnote-ref").first
+    reference = page.locator(f"li[id='{citation.get_attribute('href')[1:]}']").inner_text().strip()
+    for show in (citation.hover, citation.focus):
+        page.mouse.move(0, 0)
+        page.keyboard.press("Escape")
+        show()
+        page.wait_for_function(VISIBLE_TOOLTIP + ".length > 0")
+        tips = page.evaluate(VISIBLE_TOOLTIP)
+        assert any(reference[:60] in tip for tip in tips), (show.__name__, tips, reference[:60])

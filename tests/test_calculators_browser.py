@@ -1,0 +1,272 @@
+"""The clinical calculators in the built handbook, in headless Chromium, in
+both languages: typed by keyboard, read back with the inputs that produced the
+result, refused with a clear message on bad input, and silent on the network.
+
+The scoring logic itself is tested case by case in tests/test_calculators.py;
+here the question is whether a reader on a ward gets the right thing on screen.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+PREFIX = {"en": "", "sl": "sl/"}
+
+# Every calculator and the page it lives on.
+PLACES = {
+    "iss": "myeloma/staging-and-risk/", "riss": "myeloma/staging-and-risk/",
+    "r2iss": "myeloma/staging-and-risk/", "frailty": "myeloma/staging-and-risk/",
+    "mde": "myeloma/diagnosis/", "cockcroft-gault": "supportive-care/renal/",
+    "ckd-epi-2021": "supportive-care/renal/", "corrected-calcium": "supportive-care/renal/",
+}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path):
+    """The built handbook served over HTTP on a free local port."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `python3 scripts/handbook.py setup --test`")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page in a fresh context, with every request and script error recorded."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1100, "height": 900})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+
+    def calculator(self, kind: str):
+        return self.page.locator(f'.calculator[data-calculator="{kind}"]')
+
+    def type_into(self, calculator, name: str, text: str):
+        """Focus the field, then type like a person: keys, not fill()."""
+        field = calculator.locator(f'input[name="{name}"]')
+        field.focus()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(text)
+
+    def choose(self, calculator, field: str, value: str):
+        """Select a radio button with the keyboard: focus the group, Space."""
+        radio = calculator.locator(f'fieldset[data-field="{field}"] input[value="{value}"]')
+        radio.focus()
+        self.page.keyboard.press("Space")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site_url):
+    opened = []
+
+    def open_page(language: str, path: str) -> Visit:
+        page = Visit(browser, site_url + PREFIX[language] + path)
+        opened.append(page)
+        return page
+
+    yield open_page
+    for page in opened:
+        assert not page.errors, f"script errors: {page.errors}"
+        page.close()
+
+
+def result_text(calculator) -> str:
+    return calculator.locator(".calculator__result").inner_text()
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_every_calculator_gets_a_labelled_form(visit, language):
+    """Each calculator block becomes a form whose every control has a label (or
+    a legend), in the page's language, with a live result region; the
+    scoring table stays in place above it."""
+    for path in sorted(set(PLACES.values())):
+        page = visit(language, path)
+        kinds = [k for k, p in PLACES.items() if p == path]
+        for kind in kinds:
+            calculator = page.calculator(kind)
+            assert calculator.count() == 1, f"{kind} missing on {language} {path}"
+            assert calculator.locator("table").count() >= 1, f"{kind}: scoring table missing"
+            form = calculator.locator("form")
+            assert form.count() == 1, f"{kind}: the script did not build a form"
+            unlabelled = form.evaluate("""f => [...f.querySelectorAll('input')].filter(i =>
+                !(i.labels && i.labels.length) && !i.closest('fieldset')?.querySelector('legend')).map(i => i.name)""")
+            assert not unlabelled, f"{kind}: controls without a label: {unlabelled}"
+            region = calculator.locator(".calculator__result")
+            assert region.get_attribute("role") == "status" and region.get_attribute("aria-live") == "polite"
+            button = form.locator("button[type=submit]").inner_text()
+            assert button == {"en": "Calculate", "sl": "Izračunaj"}[language]
+
+
+@pytest.mark.parametrize("language,b2m,albumin,verdict,shown", [
+    ("en", "4.2", "30", "ISS stage II", "4.2 mg/L"),
+    ("sl", "4,2", "30", "Stadij ISS II", "4,2 mg/l"),
+    ("en", "5.5", "45", "ISS stage III", "5.5 mg/L"),
+    ("sl", "3,4", "35", "Stadij ISS I", "3,4 mg/l"),
+])
+def test_iss_by_keyboard(visit, language, b2m, albumin, verdict, shown):
+    page = visit(language, PLACES["iss"])
+    calculator = page.calculator("iss")
+    page.type_into(calculator, "b2m", b2m)
+    page.page.keyboard.press("Tab")  # the next field in tab order is albumin
+    assert page.page.evaluate("document.activeElement.name") == "albumin"
+    page.page.keyboard.type(albumin)
+    page.page.keyboard.press("Enter")  # submits the form
+    text = result_text(calculator)
+    assert text.splitlines()[0] == verdict
+    assert shown in text and f"{albumin} g/" in text  # the inputs that produced the result
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_missing_answers_give_messages_not_a_stage(visit, language):
+    page = visit(language, PLACES["riss"])
+    calculator = page.calculator("riss")
+    page.type_into(calculator, "b2m", "6")
+    page.type_into(calculator, "albumin", "30")
+    page.page.keyboard.press("Enter")
+    text = result_text(calculator)
+    assert text.startswith({"en": "Cannot calculate", "sl": "Izračun ni mogoč"}[language])
+    assert not re.search(r"R-ISS (stage|stadij) I", text) and "Stadij R-ISS" not in text
+    assert calculator.locator('fieldset[data-field="ldhHigh"] input[aria-invalid="true"]').count() == 2
+    # then answered by keyboard, the same form gives the stage
+    for field, value in (("del17p", "no"), ("t414", "yes"), ("t1416", "no"), ("ldhHigh", "no")):
+        page.choose(calculator, field, value)
+    page.page.keyboard.press("Enter")
+    assert result_text(calculator).splitlines()[0] == {"en": "R-ISS stage III", "sl": "Stadij R-ISS III"}[language]
+
+
+@pytest.mark.parametrize("language,unit,other", [("en", "µmol/L", "mg/dL"), ("sl", "µmol/l", "mg/dl")])
+def test_creatinine_in_the_wrong_unit_is_refused(visit, language, unit, other):
+    page = visit(language, PLACES["ckd-epi-2021"])
+    calculator = page.calculator("ckd-epi-2021")
+    page.type_into(calculator, "age", "70")
+    page.choose(calculator, "sex", "male")
+    page.type_into(calculator, "creatinine", "1,2" if language == "sl" else "1.2")
+    page.page.keyboard.press("Enter")
+    text = result_text(calculator)
+    assert "eGFR" not in text.splitlines()[0] and "oGF" not in text.splitlines()[0]
+    assert unit in text and other in text, text
+    creatinine = calculator.locator('input[name="creatinine"]')
+    assert creatinine.get_attribute("aria-invalid") == "true"
+    assert page.page.evaluate("document.activeElement.name") == "creatinine"  # focus goes to the field to fix
+    # switching the unit with the keyboard makes the same number valid
+    page.choose(calculator, "units", "conventional")
+    assert calculator.locator('[id$="-creatinine-unit"]').inner_text() == other
+    calculator.locator("button[type=submit]").focus()
+    page.page.keyboard.press("Enter")
+    expected = 142 * (1.2 / 0.9) ** -1.2 * 0.9938 ** 70
+    first = result_text(calculator).splitlines()[0]
+    shown = f"{expected:.1f}".replace(".", "," if language == "sl" else ".")
+    assert shown in first, (first, shown)
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_myeloma_defining_events_with_the_unit_switch(visit, language):
+    page = visit(language, PLACES["mde"])
+    calculator = page.calculator("mde")
+    page.choose(calculator, "units", "conventional")
+    assert calculator.locator('[id$="-calcium-unit"]').inner_text() == {"en": "mg/dL", "sl": "mg/dl"}[language]
+    page.type_into(calculator, "bmpc", "25")
+    page.type_into(calculator, "calcium", "11,5" if language == "sl" else "11.5")
+    page.type_into(calculator, "hb", "10")  # exactly 10 g/dL: not below the threshold
+    page.page.keyboard.press("Enter")
+    text = result_text(calculator)
+    first = text.splitlines()[0]
+    assert first.startswith({"en": "IMWG 2014 definition of multiple myeloma met",
+                             "sl": "Opredelitev DP po IMWG 2014 je izpolnjena"}[language]), first
+    assert {"en": "C – calcium", "sl": "C – kalcij"}[language] in text
+    assert {"en": "A – anaemia", "sl": "A – anemija"}[language] not in text.split("\n")[1]
+    assert ("11.5 mg/dL" if language == "en" else "11,5 mg/dl") in text  # inputs shown with their units
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_frailty_and_corrected_calcium(visit, language):
+    page = visit(language, PLACES["frailty"])
+    calculator = page.calculator("frailty")
+    for name, value in (("age", "81"), ("charlson", "1"), ("adl", "6"), ("iadl", "8")):
+        page.type_into(calculator, name, value)
+    page.page.keyboard.press("Enter")
+    assert result_text(calculator).splitlines()[0].endswith({"en": "2: frail", "sl": "2: krhek"}[language])
+
+    page = visit(language, PLACES["corrected-calcium"])
+    calculator = page.calculator("corrected-calcium")
+    page.type_into(calculator, "calcium", "2,20" if language == "sl" else "2.20")
+    page.type_into(calculator, "albumin", "3,0" if language == "sl" else "3.0")  # g/dL typed in g/L mode
+    page.page.keyboard.press("Enter")
+    assert {"en": "g/dL", "sl": "g/dl"}[language] in result_text(calculator)
+    page.type_into(calculator, "albumin", "30")
+    page.page.keyboard.press("Enter")
+    assert ("2,45" if language == "sl" else "2.45") in result_text(calculator).splitlines()[0]
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_nothing_leaves_the_browser(visit, site_url, language):
+    """Loading the pages fetches only this site's files; using every calculator
+    on them sends no request at all, and nothing is written to storage."""
+    for path in sorted(set(PLACES.values())):
+        page = visit(language, path)
+        foreign = [u for u in page.requests if not u.startswith(site_url)]
+        assert not foreign, f"requests to other hosts: {foreign}"
+        before = len(page.requests)
+        snapshot = "JSON.stringify([Object.assign({}, localStorage), Object.assign({}, sessionStorage), document.cookie])"
+        stored_before = page.page.evaluate(snapshot)
+        for kind in [k for k, p in PLACES.items() if p == path]:
+            calculator = page.calculator(kind)
+            for field in calculator.locator('input[type="text"]').all():
+                field.focus()
+                page.page.keyboard.type("50")
+            for group in calculator.locator("fieldset[data-field]").all():
+                group.locator('input[type="radio"]').first.check()
+            calculator.locator("button[type=submit]").click()
+            assert calculator.locator(".calculator__verdict").count() == 1
+        page.page.wait_for_timeout(300)
+        assert page.requests[before:] == [], f"calculators sent requests: {page.requests[before:]}"
+        assert page.page.evaluate(snapshot) == stored_before, "the calculators wrote to storage or cookies"
+
+
+def test_pages_hold_the_scoring_tables_without_script(built_site):
+    """What the PDF and a reader without JavaScript get: each calculator block
+    in the built HTML is its scoring table (the form exists only in the browser)."""
+    for language, prefix in PREFIX.items():
+        for kind, path in PLACES.items():
+            html = (built_site / prefix / path / "index.html").read_text(encoding="utf-8")
+            match = re.search(rf'<div class="calculator" data-calculator="{kind}">(.*?)</div>\s*(?:<|$)', html, re.S)
+            assert match, f"{language} {path}: no {kind} block"
+            block = match.group(1)
+            assert "<table>" in block and "<form" not in block, f"{language} {kind}: {block[:200]}"
+            assert "calculators.js" in html
