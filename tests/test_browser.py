@@ -13,14 +13,12 @@ import functools
 import http.server
 import json
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -73,7 +71,7 @@ def site_url(built_site):
 @pytest.fixture(scope="module")
 def browser():
     assert Path(CHROMIUM).exists(), "Chromium is missing: run `python3 scripts/handbook.py setup --test`"
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
@@ -314,7 +312,7 @@ def test_citations_and_abbreviations_show_full_text(site_url, visit, language):
     page = opened.page
     abbr = page.locator("article abbr[title]").first
     abbr.hover()
-    page.wait_for_function(VISIBLE_TOOLTIP.replace("() =>", "() => ") + ".length > 0")
+    page.wait_for_function(VISIBLE_TOOLTIP + ".length > 0")
     assert page.evaluate(VISIBLE_TOOLTIP) == [abbr.get_attribute("title")]
 
     citation = page.locator("article a.footnote-ref").first
