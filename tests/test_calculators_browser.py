@@ -61,15 +61,17 @@ def browser():
 class Visit:
     """One page in a fresh context, with every request and script error recorded."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, quiet: bool):
         self.context = browser.new_context(viewport={"width": 1100, "height": 900})
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(url)
-        self.page.wait_for_load_state("networkidle")
+        # quiet: wait until the page has stopped loading anything (the search
+        # index included), so that later requests can only come from the calculators.
+        self.page.goto(url, wait_until="networkidle" if quiet else "load")
+        self.page.wait_for_selector(".calculator__form")
 
     def calculator(self, kind: str):
         return self.page.locator(f'.calculator[data-calculator="{kind}"]')
@@ -95,8 +97,8 @@ class Visit:
 def visit(browser, site_url):
     opened = []
 
-    def open_page(language: str, path: str) -> Visit:
-        page = Visit(browser, site_url + PREFIX[language] + path)
+    def open_page(language: str, path: str, quiet: bool = False) -> Visit:
+        page = Visit(browser, site_url + PREFIX[language] + path, quiet)
         opened.append(page)
         return page
 
@@ -108,29 +110,6 @@ def visit(browser, site_url):
 
 def result_text(calculator) -> str:
     return calculator.locator(".calculator__result").inner_text()
-
-
-@pytest.mark.parametrize("language", ["en", "sl"])
-def test_every_calculator_gets_a_labelled_form(visit, language):
-    """Each calculator block becomes a form whose every control has a label (or
-    a legend), in the page's language, with a live result region; the
-    scoring table stays in place above it."""
-    for path in sorted(set(PLACES.values())):
-        page = visit(language, path)
-        kinds = [k for k, p in PLACES.items() if p == path]
-        for kind in kinds:
-            calculator = page.calculator(kind)
-            assert calculator.count() == 1, f"{kind} missing on {language} {path}"
-            assert calculator.locator("table").count() >= 1, f"{kind}: scoring table missing"
-            form = calculator.locator("form")
-            assert form.count() == 1, f"{kind}: the script did not build a form"
-            unlabelled = form.evaluate("""f => [...f.querySelectorAll('input')].filter(i =>
-                !(i.labels && i.labels.length) && !i.closest('fieldset')?.querySelector('legend')).map(i => i.name)""")
-            assert not unlabelled, f"{kind}: controls without a label: {unlabelled}"
-            region = calculator.locator(".calculator__result")
-            assert region.get_attribute("role") == "status" and region.get_attribute("aria-live") == "polite"
-            button = form.locator("button[type=submit]").inner_text()
-            assert button == {"en": "Calculate", "sl": "Izračunaj"}[language]
 
 
 @pytest.mark.parametrize("language,b2m,albumin,verdict,shown", [
@@ -235,11 +214,14 @@ def test_frailty_and_corrected_calcium(visit, language):
 
 
 @pytest.mark.parametrize("language", ["en", "sl"])
-def test_nothing_leaves_the_browser(visit, site_url, language):
-    """Loading the pages fetches only this site's files; using every calculator
-    on them sends no request at all, and nothing is written to storage."""
+def test_forms_are_labelled_and_nothing_leaves_the_browser(visit, site_url, language):
+    """On every calculator page: each calculator block becomes a form in the
+    page's language whose every control has a label (or a legend), with a live
+    result region, the scoring table staying in place above it. Loading the
+    page fetches only this site's files; using every calculator sends no
+    request at all and writes nothing to storage or cookies."""
     for path in sorted(set(PLACES.values())):
-        page = visit(language, path)
+        page = visit(language, path, quiet=True)
         foreign = [u for u in page.requests if not u.startswith(site_url)]
         assert not foreign, f"requests to other hosts: {foreign}"
         before = len(page.requests)
@@ -247,6 +229,16 @@ def test_nothing_leaves_the_browser(visit, site_url, language):
         stored_before = page.page.evaluate(snapshot)
         for kind in [k for k, p in PLACES.items() if p == path]:
             calculator = page.calculator(kind)
+            assert calculator.count() == 1, f"{kind} missing on {language} {path}"
+            assert calculator.locator("table").count() >= 1, f"{kind}: scoring table missing"
+            form = calculator.locator("form")
+            assert form.count() == 1, f"{kind}: the script did not build a form"
+            unlabelled = form.evaluate("""f => [...f.querySelectorAll('input')].filter(i =>
+                !(i.labels && i.labels.length) && !i.closest('fieldset')?.querySelector('legend')).map(i => i.name)""")
+            assert not unlabelled, f"{kind}: controls without a label: {unlabelled}"
+            region = calculator.locator(".calculator__result")
+            assert region.get_attribute("role") == "status" and region.get_attribute("aria-live") == "polite"
+            assert form.locator("button[type=submit]").inner_text() == {"en": "Calculate", "sl": "Izračunaj"}[language]
             for field in calculator.locator('input[type="text"]').all():
                 field.focus()
                 page.page.keyboard.type("50")
