@@ -36,7 +36,7 @@ LOCK = ROOT / "requirements.lock"
 # Debian packages: WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do
 # not depend on what a machine happens to have; the browser tests need Chromium.
 APT_BUILD = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
-APT_TEST = ["chromium", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
+APT_TEST = ["chromium", "nodejs", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
 
 
 def run(*command, **kwargs) -> int:

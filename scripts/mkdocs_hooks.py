@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -126,8 +127,14 @@ def on_page_content(html, page, config, files):
     return render.decorate_html(html, page.meta, _state["language"])
 
 
+ROOT_ABSOLUTE_HREF = re.compile(r'href="/(?!/)')
+
+
 def on_post_page(output, page, config):
-    """Pages of another language than the default search their own index."""
+    """Pages of another language than the default search their own index.
+    static-i18n links the home pages as "/" and "/sl/": such links become
+    relative, so the site works below any path (e.g. a GitHub Pages project)."""
+    output = ROOT_ABSOLUTE_HREF.sub('href="' + ("../" * page.file.dest_uri.count("/") or "./"), output)
     output = per_language.drop_alternate_links(output)
     if _state["language"] != _default_language(config):
         output = per_language.point_search_at_language_root(output, _state["language"])
