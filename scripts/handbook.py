@@ -93,11 +93,17 @@ def setup(test: bool = False) -> None:
 
 
 def install_node_packages() -> None:
-    """axe-core for the accessibility tests, pinned in package-lock.json."""
-    if (ROOT / "package-lock.json").exists() and shutil.which("npm"):
-        if not (ROOT / "node_modules" / "axe-core").is_dir():
-            if run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts") != 0:
-                sys.exit("npm could not install package-lock.json")
+    """axe-core (accessibility tests) and lunr (Slovenian search tests), pinned
+    in package-lock.json; reinstalled whenever the lock file changes."""
+    lock = ROOT / "package-lock.json"
+    if not lock.exists():
+        return
+    if not shutil.which("npm"):
+        sys.exit("npm is missing: install it (Debian: apt-get install npm; NodeSource's nodejs includes it)")
+    installed = ROOT / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        if run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts") != 0:
+            sys.exit("npm could not install package-lock.json")
 
 
 def reexec_in_venv() -> None:

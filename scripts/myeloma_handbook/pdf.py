@@ -133,7 +133,11 @@ ATTRIBUTE = re.compile(r'(\s)(id|href|src)="([^"]*)"')
 HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 BACKLINK = re.compile(r'(?:&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
 EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
-CROSS_REFERENCE = re.compile(r'<a href="#([^"]+)">')
+# Paper has no tooltips: an abbreviation is its text (the list of
+# abbreviations is a chapter), and an evidence label one flat badge. Fewer
+# elements also make WeasyPrint faster.
+ABBREVIATION = re.compile(r'<abbr\b[^>]*>(.*?)</abbr>', re.S)
+EVIDENCE_LABEL = re.compile(r'(<span class="evidence [^"]*") title="[^"]*"><span class="evidence__label">(.*?)</span>')
 TAGS = re.compile(r"<[^>]+>")
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 SITE = "https://site.invalid/"  # a base URL only for resolving relative links
@@ -169,6 +173,7 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> s
     from the built site."""
     prefix = anchors[chapter.url]
     content = BACKLINK.sub("", HEADERLINK.sub("", chapter.html))
+    content = EVIDENCE_LABEL.sub(r"\1>\2", ABBREVIATION.sub(r"\1", content))
     if not FIRST_H1.search(content):
         content = f"<h1>{html.escape(chapter.title)}</h1>\n{content}"
 
@@ -192,7 +197,6 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> s
         return f'{space}href="#{html.escape(new)}"'
 
     content = ATTRIBUTE.sub(rewrite, content)
-    content = CROSS_REFERENCE.sub(r'<a class="xref" href="#\1">', content)  # a plain Markdown link
     return EXTERNAL_LINK.sub(_print_url, content)
 
 
