@@ -6,6 +6,7 @@
     python3 scripts/handbook.py test      set up everything the tests need, then run them all
     python3 scripts/handbook.py check     the fast source gates only (front matter, twins, citations, numbers)
     python3 scripts/handbook.py links --online   check external links for real (cached)
+    python3 scripts/handbook.py references [--online]   bibliography.bib against Crossref and PubMed (cached)
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
     python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in both languages
     python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
@@ -209,6 +210,43 @@ def links_online(report: str | None = None) -> int:
     return 1 if broken else 0
 
 
+def references(online: bool, report: str | None = None, max_age_days: int | None = None,
+               project: Path = ROOT) -> int:
+    """Every entry with a DOI or PMID against the cached registry answers in
+    scripts/reference-checks.json; --online first refreshes what is new or old."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook import bibliography, registry_check
+
+    bib_path, cache_path = project / "bibliography.bib", project / registry_check.CACHE_PATH
+    loaded = bibliography.load(bib_path)
+    if not loaded.readable:
+        for problem in loaded.problems:
+            print(problem)
+        return 1
+    expected = registry_check.expected_entries(loaded)
+    run = None
+    try:
+        cache = registry_check.load_cache(cache_path)
+        if online:
+            run = registry_check.refresh(cache, expected, max_age_days=max_age_days or registry_check.MAX_AGE_DAYS)
+            registry_check.save_cache(cache_path, cache)
+    except (ValueError, registry_check.RegistryError) as error:
+        print(f"references: {error}", file=sys.stderr)
+        return 2
+    findings = [registry_check.assess(e, cache) for e in expected]
+    for finding in findings:
+        for problem in registry_check.problems_of(finding):
+            print(problem)
+    summary = registry_check.markdown_table(findings, run)
+    unlisted = len(loaded.entries.entries) - len(expected)
+    print(summary + f"\n{unlisted} entries have neither DOI nor PMID (web pages, books): not in these registries.")
+    if report:  # e.g. $GITHUB_STEP_SUMMARY in the weekly workflow
+        with open(report, "a", encoding="utf-8") as out:
+            out.write(summary)
+    failed = any(not f.verified for f in findings) or (run and any(run.errors.values()))
+    return 1 if failed else 0
+
+
 def bench(quick: bool = False) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook import benchmark
@@ -231,6 +269,13 @@ def make_parser() -> argparse.ArgumentParser:
     links = sub.add_parser("links")
     links.add_argument("--online", action="store_true", required=True)
     links.add_argument("--report", metavar="FILE", help="also append the Markdown report to FILE")
+    refs = sub.add_parser("references", help="bibliography.bib against Crossref and PubMed (cached answers)")
+    mode = refs.add_mutually_exclusive_group()
+    mode.add_argument("--online", action="store_true", help="first ask the registries about new or old entries")
+    mode.add_argument("--offline", dest="online", action="store_false", help="only the cached answers (default)")
+    refs.add_argument("--report", metavar="FILE", help="also append the Markdown report to FILE")
+    refs.add_argument("--max-age-days", type=int, help="re-ask answers older than this (default 90)")
+    refs.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
     sub.add_parser("lock")
@@ -276,6 +321,8 @@ def main() -> int:
         return check()
     if args.command == "links":
         return links_online(args.report)
+    if args.command == "references":
+        return references(args.online, args.report, args.max_age_days, Path(args.project).resolve())
     if args.command == "new":
         return new_page(args)
     if args.command == "translation-status":

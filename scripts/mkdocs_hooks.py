@@ -1,7 +1,8 @@
 """MkDocs hooks of the Myeloma Handbook: all build-time behaviour in one place.
 
 - runs the source gates (scripts/myeloma_handbook/checks.py) before building;
-- formats references in Vancouver style in the page's language;
+- formats references in Vancouver style in the page's language, each with
+  its last Crossref/PubMed check (scripts/reference-checks.json);
 - adds evidence labels, review dates, disclaimer and abbreviation tooltips;
 - checks every link and anchor of the built site, both languages;
 - with HANDBOOK_PDF=1, writes one PDF of the whole handbook per language
@@ -26,7 +27,7 @@ from mkdocs.plugins import event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import pdf, per_language, render  # noqa: E402
+from myeloma_handbook import pdf, per_language, registry_check, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -67,11 +68,25 @@ def on_config(config):
         _state["books"] = {}
         report = check_sources(_project(config))
         _state["report"] = report
+        _state["reference_note"] = _reference_notes(config, report.bibliography)
         for problem in report.problems:
             log.warning(str(problem))
         if report.problems and (config.strict or not report.bibliography.readable):
             raise Abort(f"{len(report.problems)} problem(s) in the sources, listed above; nothing was built.")
     return config
+
+
+def _reference_notes(config, bibliography):
+    """The registry-check cache, read once per build: each reference ends with
+    a small marker (verified and when, pending, differing, retracted)."""
+    path = _project(config).root / registry_check.CACHE_PATH
+    try:
+        findings = registry_check.reader_markers(bibliography, path)
+    except ValueError as error:
+        log.warning(f"scripts/{error} -> restore it from git or rerun "
+                    "`scripts/handbook.py references --online`")
+        findings = {}
+    return lambda key, language: registry_check.reader_marker(findings.get(key), language)
 
 
 def on_pre_build(config):
@@ -92,7 +107,8 @@ def on_pre_build(config):
         return
     registry = _state.get("registry")
     if registry is None or registry.bib_data is not _state["report"].bibliography.entries:
-        registry = make_registry(_state["report"].bibliography, bibtex.config.footnote_format)
+        registry = make_registry(_state["report"].bibliography, bibtex.config.footnote_format,
+                                 _state.get("reference_note"))
         _state["registry"] = registry
     registry.language = language
     bibtex.registry = registry
@@ -118,7 +134,8 @@ def on_page_markdown(markdown, page, config, files):
     markdown = render.evidence_labels(markdown, language)
     if render.FULL_BIBLIOGRAPHY in markdown:
         markdown = markdown.replace(render.FULL_BIBLIOGRAPHY,
-                                    render.full_bibliography(_state["report"].bibliography, language))
+                                    render.full_bibliography(_state["report"].bibliography, language,
+                                                             _state.get("reference_note")))
     return markdown
 
 

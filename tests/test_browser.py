@@ -154,6 +154,9 @@ def test_page_is_private_clean_and_accessible(site_url, visit, page_type, langua
     # The reader's own switch to the dark scheme (slate).
     page.locator("[data-md-component=palette] label:not([hidden])").click()
     page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    page.mouse.move(0, 0)  # let the toggle's own tooltip go, and the colours finish their transition
+    page.evaluate("document.activeElement.blur()")
+    page.wait_for_function("document.getAnimations().length === 0")
     assert serious_axe_violations(page, COLOUR_RULES) == [], f"axe on {url} (dark)"
 
     # A 404 page logs its own status as an error; nothing else may.

@@ -270,9 +270,10 @@ def sort_key(entry: Entry) -> str:
 
 # ----------------------------------------------------- mkdocs-bibtex registry
 
-def make_registry(bibliography: Bibliography, footnote_format: str):
+def make_registry(bibliography: Bibliography, footnote_format: str, annotate=None):
     """A mkdocs-bibtex registry whose reference text is Vancouver in the
-    language currently being built (set `registry.language`)."""
+    language currently being built (set `registry.language`). `annotate(key,
+    language)` returns what follows the reference (the registry-check marker)."""
     from mkdocs_bibtex.registry import ReferenceRegistry
 
     class VancouverRegistry(ReferenceRegistry):
@@ -300,6 +301,8 @@ def make_registry(bibliography: Bibliography, footnote_format: str):
 
     @lru_cache(maxsize=None)
     def _formatted(key: str, language: str) -> str:
-        return format_entry(bibliography.entries.entries[key], language)
+        text = format_entry(bibliography.entries.entries[key], language)
+        note = annotate(key, language) if annotate else ""
+        return f"{text} {note}" if note else text
 
     return VancouverRegistry()

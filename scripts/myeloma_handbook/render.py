@@ -90,10 +90,15 @@ def abbreviations(page_path: Path) -> dict[str, str]:
     return found
 
 
-def full_bibliography(bibliography: bib.Bibliography, language: str) -> str:
+def full_bibliography(bibliography: bib.Bibliography, language: str, annotate=None) -> str:
+    """annotate(key, language): what follows each reference (the registry-check marker)."""
     entries = sorted(bibliography.entries.entries.items(), key=lambda item: bib.sort_key(item[1]))
-    return "\n".join(f'{number}. <span id="ref-{key}"></span>{bib.format_entry(entry, language)}'
-                     for number, (key, entry) in enumerate(entries, 1))
+    lines = []
+    for number, (key, entry) in enumerate(entries, 1):
+        note = annotate(key, language) if annotate else ""
+        lines.append(f'{number}. <span id="ref-{key}"></span>{bib.format_entry(entry, language)}'
+                     + (f" {note}" if note else ""))
+    return "\n".join(lines)
 
 
 ADJACENT_CITATIONS = re.compile(r'(</sup>)(\s*)(<sup id="fnref\d*:)')
