@@ -340,3 +340,35 @@ def test_citations_and_abbreviations_show_full_text(site_url, visit, language):
         page.wait_for_function(VISIBLE_TOOLTIP + ".length > 0")
         tips = page.evaluate(VISIBLE_TOOLTIP)
         assert any(reference[:60] in tip for tip in tips), (show.__name__, tips, reference[:60])
+
+
+class SingleNotFoundPageHandler(HostingContractHandler):
+    """A host like GitHub Pages: every missing address gets the root 404.html."""
+
+    def send_error(self, code, message=None, explain=None):
+        if code == 404:
+            self.path = "/404.html"
+            body = (Path(self.directory) / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+        return super().send_error(code, message, explain)
+
+
+def test_single_404_hosts_still_answer_slovenian_paths_in_slovenian(built_site, visit):
+    handler = functools.partial(SingleNotFoundPageHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        opened = visit()
+        opened.open(f"http://127.0.0.1:{server.server_address[1]}/sl/ni/take/strani")
+        opened.page.wait_for_url("**/sl/404.html")
+        assert opened.page.evaluate("document.documentElement.lang") == "sl"
+        assert opened.page.locator("article h1").inner_text() == "Strani ni mogoče najti"
+        assert opened.foreign_requests == []
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import yaml
 
 from conftest import ROOT, make_fixture, mkdocs_build
 from myeloma_handbook import bibliography as bib
@@ -183,11 +184,18 @@ class FakeRegistry(BaseHTTPRequestHandler):
         self.send_json(404, {"error": "unknown path"})
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that timed out and hung up is what the timeout test wants."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture
 def registry(monkeypatch):
     """The fake registry on a free port, with the client pointed at it and
     its pauses shortened (the politeness intervals are tested separately)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
+    server = QuietServer(("127.0.0.1", 0), FakeRegistry)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -323,6 +331,16 @@ def test_cli_online_writes_cache_and_markdown_report(registry, tmp_path, monkeyp
     assert "| `fraud2019retracted` | 10 | | **retracted** | | Crossref: Retraction: 10.1000/retraction-notice |" in text
     assert "- no answer from Crossref for `10.1000/slow`" in text
     assert "5 entries with a DOI or PMID, 1 verified, 4 to look at." in text
+
+
+def test_weekly_workflow_runs_the_online_check_and_keeps_the_cache():
+    data = yaml.safe_load((ROOT / ".github/workflows/links.yml").read_text(encoding="utf-8"))
+    steps = data["jobs"]["references"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs == ['python3 scripts/handbook.py references --online --report "$GITHUB_STEP_SUMMARY"']
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"] == rc.CACHE_PATH.as_posix() and upload["if"] == "${{ !cancelled() }}"
+    assert rc.CONTACT_ENV in data["jobs"]["references"]["env"]
 
 
 # --------------------------------------------------------- comparing fields
