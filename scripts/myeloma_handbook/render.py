@@ -103,6 +103,8 @@ def full_bibliography(bibliography: bib.Bibliography, language: str, annotate=No
 
 ADJACENT_CITATIONS = re.compile(r'(</sup>)(\s*)(<sup id="fnref\d*:)')
 FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
+# A source cited ten times would end with ten "↩" links: keep the first.
+REPEATED_BACKLINK = re.compile(r'<a class="footnote-backref" href="#fnref\d+:[^"]*"[^>]*>[^<]*</a>')
 BACKLINK_TITLE = re.compile(r'title="Jump back to footnote (\d+) in the text"')
 FIRST_H1 = re.compile(r"(<h1\b[^>]*>.*?</h1>)", re.S)
 
@@ -115,6 +117,7 @@ def decorate_html(content: str, meta: dict, language: str, today: dt.date | None
     # (Material's search plugin honours it, then strips the attribute).
     content = FOOTNOTES.sub(f'<h2 id="references" data-search-exclude="true">{s["references"]}</h2>\n'
                             '<div class="footnote" data-search-exclude="true">', content)
+    content = REPEATED_BACKLINK.sub("", content)
     content = BACKLINK_TITLE.sub(lambda m: f'title="{s["backlink"].format(number=m.group(1))}"', content)
     reviewed = meta.get("reviewed")
     if isinstance(reviewed, str):
