@@ -3,6 +3,7 @@
 
     python3 scripts/handbook.py serve     set up, then serve at http://127.0.0.1:8000
     python3 scripts/handbook.py build     set up, then build the site (strict) into site/
+    python3 scripts/handbook.py pdf [--bench]   the strict build plus one PDF of the handbook per language
     python3 scripts/handbook.py test      set up everything the tests need, then run them all
     python3 scripts/handbook.py check     the fast source gates only (front matter, twins, citations, numbers)
     python3 scripts/handbook.py links --online   check external links for real (cached)
@@ -36,7 +37,7 @@ LOCK = ROOT / "requirements.lock"
 
 # Debian packages: WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do
 # not depend on what a machine happens to have; the browser tests need Chromium.
-APT_BUILD = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
+APT_BUILD = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core", "fonts-dejavu-extra"]
 APT_TEST = ["chromium", "nodejs", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
 
 
@@ -116,12 +117,14 @@ def mkdocs_env() -> dict:
     return dict(os.environ, NO_MKDOCS_2_WARNING="1")
 
 
-def build(site_dir: Path = ROOT / "site") -> int:
+def build(site_dir: Path = ROOT / "site", with_pdf: bool = False) -> int:
     """Strict build into a temporary directory, moved into place only on
-    success: a failed build never leaves a site that looks finished."""
+    success: a failed build never leaves a site that looks finished. With
+    PDFs: handbook-en.pdf and sl/handbook-sl.pdf (scripts/myeloma_handbook/pdf.py)."""
+    env = dict(mkdocs_env(), HANDBOOK_PDF="1") if with_pdf else mkdocs_env()
     with tempfile.TemporaryDirectory(prefix="handbook-site-") as tmp:
         out = Path(tmp) / "site"
-        code = run(VENV_PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", out, env=mkdocs_env())
+        code = run(VENV_PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", out, env=env)
         if code != 0:
             print("Build failed; see the problems above (file:line: what -> what to do).", file=sys.stderr)
             return code
@@ -247,11 +250,29 @@ def references(online: bool, report: str | None = None, max_age_days: int | None
     return 1 if failed else 0
 
 
+def pdf_bench() -> int:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook import pdf
+
+    results = pdf.benchmark(ROOT)
+    print("| PDF | pages | seconds (wall) | seconds (CPU) | budget |\n| --- | --- | --- | --- | --- |")
+    for r in results:
+        verdict = "ok" if r.seconds <= pdf.BUDGET_SECONDS else "OVER"
+        print(f"| {r.path.name} | {r.pages} | {r.seconds:.1f} | {r.cpu_seconds:.1f} | ≤ {pdf.BUDGET_SECONDS:.0f} s: {verdict} |")
+    return 0
+
+
 def bench(quick: bool = False) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook import benchmark
 
-    rows = benchmark.run(ROOT, factors=(1, 5) if quick else (1, 5, 10), with_rebuild=not quick)
+    from myeloma_handbook import pdf
+
+    def pdf_timer() -> dict[str, float]:
+        return {result.path.name: result.seconds for result in pdf.benchmark(ROOT)}
+
+    rows = benchmark.run(ROOT, factors=(1, 5) if quick else (1, 5, 10), with_rebuild=not quick,
+                         pdf_timer=None if quick else pdf_timer)
     print(benchmark.table(rows))
     return 0
 
@@ -263,6 +284,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("setup").add_argument("--test", action="store_true", help="also what the tests need")
     sub.add_parser("serve")
     sub.add_parser("build")
+    pdf = sub.add_parser("pdf", help="the strict build plus handbook-en.pdf and sl/handbook-sl.pdf")
+    pdf.add_argument("--bench", action="store_true", help="only time the PDF of each language (not a test)")
     sub.add_parser("check")
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs="*", help="passed to pytest")
@@ -317,6 +340,8 @@ def main() -> int:
         return run(VENV_PYTHON, "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
     if args.command == "build":
         return build()
+    if args.command == "pdf":
+        return pdf_bench() if args.bench else build(with_pdf=True)
     if args.command == "check":
         return check()
     if args.command == "links":

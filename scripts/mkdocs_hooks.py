@@ -188,8 +188,8 @@ def on_post_build(config):
     if (site / per_language.INDEX).is_file():
         entries = per_language.split_search_index(site, default, others)
         log.info("Search index entries per language: " + ", ".join(f"{k} {v}" for k, v in entries.items()))
-    for nav, book in _state["books"].values():  # before the link check: the footers link to the PDFs
-        result = pdf.publish(book, nav, Path(config.site_dir), _default_language(config))
+    # Before the link check: every page's footer links to its language's PDF.
+    for result in pdf.publish(list(_state["books"].values()), Path(config.site_dir), _default_language(config)):
         for problem in result.problems:
             log.warning(f"PDF {result.path.name}: {problem}")
         log.info(f"PDF {result}")

@@ -42,11 +42,14 @@ def make_fixture(case: str, destination: Path) -> Path:
     return destination
 
 
-def mkdocs_build(project: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess:
+def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = False) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "mkdocs", "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     if strict:
         command.insert(4, "--strict")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env.pop("HANDBOOK_PDF", None)
+    if pdf:  # also one PDF per language (scripts/myeloma_handbook/pdf.py)
+        env["HANDBOOK_PDF"] = "1"
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=project)
 
 
@@ -56,4 +59,14 @@ def built_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("real") / "site"
     result = mkdocs_build(ROOT, site)
     assert result.returncode == 0, f"strict build of the handbook failed:\n{result.stderr[-6000:]}"
+    return site
+
+
+@pytest.fixture(scope="session")
+def built_site_with_pdf(tmp_path_factory) -> Path:
+    """The real handbook with its PDFs (about 20 s more than built_site, so
+    kept apart: only tests that read the PDFs use it)."""
+    site = tmp_path_factory.mktemp("real-pdf") / "site"
+    result = mkdocs_build(ROOT, site, pdf=True)
+    assert result.returncode == 0, f"strict build of the handbook with PDFs failed:\n{result.stderr[-6000:]}"
     return site

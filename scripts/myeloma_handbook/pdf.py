@@ -22,9 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+import multiprocessing
 import os
 import re
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -32,6 +35,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from .render import FIRST_H1, STRINGS as PAGE_STRINGS, format_date
 
 ENABLE_VARIABLE = "HANDBOOK_PDF"
+BUDGET_SECONDS = 15.0  # per language, full handbook, 2 cores (issue 7)
 THEME_FOLDER = "pdf"  # overrides/pdf/: for WeasyPrint only, kept out of the site by the hook
 STYLESHEET = Path(__file__).resolve().parents[2] / "overrides" / THEME_FOLDER / "handbook-print.css"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -105,11 +109,12 @@ class Book:
 class Result:
     path: Path
     pages: int
-    seconds: float
+    seconds: float      # wall clock
+    cpu_seconds: float  # of the rendering process alone
     problems: list[str]
 
     def __str__(self) -> str:
-        return f"{self.path.name}: {self.pages} pages in {self.seconds:.1f} s"
+        return f"{self.path.name}: {self.pages} pages in {self.seconds:.1f} s ({self.cpu_seconds:.1f} s CPU)"
 
 
 def chapters(nav) -> list[Chapter]:
@@ -167,6 +172,42 @@ def _print_url(match: re.Match) -> str:
     return f'<a href="{url}" class="print-url"{attributes}>{label}</a>'
 
 
+TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
+LINE_CHARACTERS = 120  # characters of 7.5 pt table text across the text column
+
+
+def column_widths(table: str) -> list[float] | None:
+    """Column widths in per cent, estimated the way CSS's automatic table
+    layout works but counting characters: every column gets its longest word
+    (up to 20 characters; longer ones may break) and shares the remaining
+    width in proportion to its longest cell. With the widths given,
+    WeasyPrint can use its fixed table layout, which is much faster."""
+    rows = [[text_of(cell) for cell in CELL.findall(row)] for row in ROW.findall(table)]
+    if not rows or len({len(row) for row in rows}) != 1:
+        return None  # merged cells: leave it to WeasyPrint
+    padding = 2
+    minimum = [padding + max(min(20, max((len(w) for w in text.split()), default=1)) for text in column)
+               for column in zip(*rows)]
+    maximum = [max(low, padding + max(len(text) for text in column)) for low, column in zip(minimum, zip(*rows))]
+    spare = LINE_CHARACTERS - sum(minimum)
+    if sum(maximum) <= LINE_CHARACTERS or spare <= 0:
+        widths = maximum if spare > 0 else minimum
+    else:
+        stretch = sum(maximum) - sum(minimum)
+        widths = [low + (high - low) * spare / stretch for low, high in zip(minimum, maximum)]
+    return [100 * width / sum(widths) for width in widths]
+
+
+def _fixed_table(match: re.Match) -> str:
+    widths = column_widths(match.group(1))
+    if widths is None:
+        return match.group(0)
+    columns = "".join(f'<col style="width: {width:.1f}%">' for width in widths)
+    return f'<table class="fixed"><colgroup>{columns}</colgroup>{match.group(1)}</table>'
+
+
 def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> str:
     """One page's content made safe to sit beside the others: ids prefixed,
     links to other pages turned into links inside the book, pictures read
@@ -197,7 +238,7 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> s
         return f'{space}href="#{html.escape(new)}"'
 
     content = ATTRIBUTE.sub(rewrite, content)
-    return EXTERNAL_LINK.sub(_print_url, content)
+    return TABLE.sub(_fixed_table, EXTERNAL_LINK.sub(_print_url, content))
 
 
 def assemble(book: Book, site_dir: Path) -> str:
@@ -215,7 +256,7 @@ def assemble(book: Book, site_dir: Path) -> str:
         '<section class="cover">',
         f'<p class="cover__title">{e(book.title)}</p>',
         f'<p class="cover__subtitle">{e(book.description)}</p>',
-        f'<p class="cover__edition">{e(s["edition"].format(edition=book.edition))}</p>',
+        f'<p class="cover__edition">{e(s["edition"].format(edition=book.edition))}</p>' if book.edition else "",
         f'<p class="cover__date">{e(s["date"].format(date=format_date(book.date, book.language)))}</p>',
         f'<p class="cover__author">{e(book.author)}</p>',
         '<div class="cover__bottom">',
@@ -294,11 +335,54 @@ def layout_problems(document) -> list[str]:
     return problems
 
 
-def publish(book: Book, nav, site_dir: Path, default_language: str) -> Result:
-    """Write a language's PDF into the built site and check it (the hook
-    calls this once every language is built)."""
-    book.chapters = chapters(nav)
-    result = write_book(book, site_dir, site_dir / site_path(book.language, default_language))
+def publish(books: list[tuple[object, Book]], site_dir: Path, default_language: str) -> list[Result]:
+    """Write each language's PDF into the built site and check it; the hook
+    calls this with (nav, book) pairs once every language is built. The
+    languages render in parallel, one process each: WeasyPrint uses one core."""
+    jobs = []
+    published.clear()
+    for nav, book in books:
+        book.chapters = chapters(nav)
+        jobs.append((book, site_dir, site_dir / site_path(book.language, default_language)))
+    if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
+        published.extend(_write_and_check(job) for job in jobs)
+    else:
+        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+            published.extend(pool.map(_write_and_check, jobs))
+    return list(published)
+
+
+published: list[Result] = []  # the results of the last publish(), read by benchmark()
+
+
+def benchmark(root: Path) -> list[Result]:
+    """Build the handbook at root with PDFs into a temporary directory (not
+    strict: content still being written must not stop a measurement) and
+    return each language's result. `scripts/handbook.py pdf --bench`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    previous = os.environ.get(ENABLE_VARIABLE)
+    os.environ[ENABLE_VARIABLE] = "1"
+    try:
+        with tempfile.TemporaryDirectory(prefix="handbook-pdf-bench-") as tmp:
+            config = load_config(str(root / "mkdocs.yml"), site_dir=tmp)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+    finally:
+        if previous is None:
+            os.environ.pop(ENABLE_VARIABLE)
+        else:
+            os.environ[ENABLE_VARIABLE] = previous
+    return list(published)
+
+
+def _write_and_check(job: tuple[Book, Path, Path]) -> Result:
+    book = job[0]
+    result = write_book(*job)
     result.problems += check_pdf(result.path, book.language, [chapter_title(c) for c in book.chapters])
     return result
 
@@ -309,7 +393,7 @@ def write_book(book: Book, site_dir: Path, target: Path) -> Result:
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     offline = URLFetcher(allowed_protocols={"file", "data"})  # no network, whatever the pages say
     fonts = FontConfiguration()
     stylesheets = [CSS(string=font_faces(), font_config=fonts, url_fetcher=offline),
@@ -327,7 +411,7 @@ def write_book(book: Book, site_dir: Path, target: Path) -> Result:
     finally:
         weasy_log.removeHandler(collect)
     problems += [f"WeasyPrint: {message}" for message in collect.messages]
-    return Result(target, len(document.pages), time.perf_counter() - start, problems)
+    return Result(target, len(document.pages), time.perf_counter() - start, time.process_time() - start_cpu, problems)
 
 
 # --- checking a written PDF (used by the build and the tests) ----------------------

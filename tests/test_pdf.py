@@ -1,0 +1,190 @@
+"""The offline PDF of the handbook, one per language (issue 7): built from the
+fixture handbook and from the real one, then read back with pypdf and
+pdftotext. Timing is not tested here: `scripts/handbook.py pdf --bench`."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
+
+import pyphen
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIXTURES, make_fixture, mkdocs_build
+from myeloma_handbook import pdf
+
+PDFS = {"en": "handbook-en.pdf", "sl": "sl/handbook-sl.pdf"}
+SLOVENIAN_LETTERS = "čšžČŠŽ"
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory):
+    project = make_fixture("base", tmp_path_factory.mktemp("pdf") / "project")
+    site = project / "site"
+    result = mkdocs_build(project, site, pdf=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return site
+
+
+def chapter_titles(site: Path, language: str) -> list[str]:
+    """The <h1> of every page of a language, read from the built HTML."""
+    root = site / "sl" if language == "sl" else site
+    titles = []
+    for page in sorted(root.rglob("index.html")):
+        if language == "en" and page.relative_to(site).parts[0] == "sl":
+            continue
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), re.S)
+        assert h1, f"{page} has no <h1>"
+        text = re.sub(r"<[^>]+>", "", re.sub(r'<a class="headerlink".*?</a>', "", h1.group(1)))
+        titles.append(" ".join(text.replace("&ndash;", "–").replace("&amp;", "&").split()))
+    return titles
+
+
+def pdf_text(path: Path) -> str:
+    """Text as a reader copies it: hyphenation at line ends undone, white space collapsed."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return " ".join(text.replace("\u2010\n", "").split())
+
+
+def outline_tree(items) -> list:
+    """pypdf's outline as [(title, [children...]), ...]."""
+    tree = []
+    for item in items:
+        if isinstance(item, list):
+            tree[-1][1].extend(outline_tree(item))
+        else:
+            tree.append((" ".join(item.title.split()), []))
+    return tree
+
+
+def assert_book(site: Path, language: str) -> str:
+    """The checks shared by the fixture and the real handbook; returns the text."""
+    path = site / PDFS[language]
+    titles = chapter_titles(site, language)
+    assert titles, "no pages found"
+    assert pdf.check_pdf(path, language, titles) == []
+    text = pdf_text(path)
+    for title in titles:
+        assert title in text, f"{path.name}: chapter title {title!r} not in the text"
+    pages = len(PdfReader(path).pages)
+    assert len(titles) + 2 <= pages <= 2 + 8 * len(titles), f"{path.name}: {pages} pages for {len(titles)} chapters"
+    return text
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+def test_fixture_book_has_every_chapter_titled_bookmarked_and_checked(fixture_site, language):
+    assert_book(fixture_site, language)
+
+
+def test_fixture_bookmarks_mirror_the_navigation(fixture_site):
+    tree = outline_tree(PdfReader(fixture_site / PDFS["sl"]).outline)
+    top = [title for title, _ in tree]
+    assert top == ["Vsebina", "Domača stran", "Kratice", "Chapter"]
+    chapter = dict(tree)["Chapter"]
+    assert [title for title, _ in chapter] == ["Poglavje"]
+    assert [title for title, _ in chapter[0][1]] == ["Odmerek", "Literatura"]
+
+
+def test_fixture_cover_metadata_and_slovenian_text(fixture_site):
+    reader = PdfReader(fixture_site / PDFS["sl"])
+    assert reader.metadata.title == "Priročnik o diseminiranem plazmocitomu"
+    assert reader.metadata.author == "Myeloma Handbook editorial team"
+    assert reader.trailer["/Root"]["/Lang"] == "sl"
+    text = pdf_text(fixture_site / PDFS["sl"])
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert "Izdaja 2026" in cover and "Besedilo CC BY-SA 4.0" in cover and "Opozorilo." in cover
+    assert "Zadnji pregled 15. 1. 2026, naslednji pregled do 15. 1. 2027." in text  # the review line
+    assert "73,7 %" in text and "73.7" not in text  # decimal commas untouched
+    body = "\n".join(p.read_text(encoding="utf-8").split("---", 2)[-1]  # without front matter
+                     for p in (FIXTURES / "base" / "docs" / "sl").rglob("*.md"))
+    words = set(re.findall(rf"\w*[{SLOVENIAN_LETTERS}]\w*", body))
+    assert words, "the fixture has no Slovenian letters to check"
+    for word in words:
+        assert word in text, f"{word!r} does not extract from the PDF"
+
+
+def test_fixture_references_follow_their_chapter_and_links_stay_inside(fixture_site):
+    reader = PdfReader(fixture_site / PDFS["en"])
+    by_page = [" ".join(page.extract_text().split()) for page in reader.pages]
+    page = next(i for i, t in enumerate(by_page) if "Chapter" in t and "Dose" in t)
+    assert "References" in by_page[page] and "randomised trial of something" in by_page[page]
+    destinations = {a.get_object().get("/Dest") for p in reader.pages for a in p.get("/Annots") or []}
+    assert {"ch-chapter-page",                # the contents
+            "ch-chapter-page--dose",          # a cross-reference to another page's heading
+            "ch-home--fn:smith2020trial",     # a citation to its reference
+            } <= destinations
+    assert set(reader.named_destinations) >= destinations - {None}
+
+
+def test_the_site_links_each_language_to_its_pdf(fixture_site):
+    assert (fixture_site / "handbook-en.pdf").is_file() and (fixture_site / "sl" / "handbook-sl.pdf").is_file()
+    en = (fixture_site / "chapter" / "page" / "index.html").read_text(encoding="utf-8")
+    sl = (fixture_site / "sl" / "chapter" / "page" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../handbook-en.pdf"' in en and "The whole handbook as PDF" in en
+    assert 'href="../../handbook-sl.pdf"' in sl and "Celoten priročnik v PDF" in sl
+    assert not (fixture_site / "pdf").exists(), "the print stylesheet must not be published with the site"
+
+
+def test_without_the_switch_there_is_no_pdf_and_no_link(tmp_path):
+    project = make_fixture("base", tmp_path / "project")
+    result = mkdocs_build(project, project / "site")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert not list((project / "site").rglob("*.pdf"))
+    assert "handbook-pdf-link" not in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_rendering_is_offline_and_reports_what_does_not_fit(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    chapter = pdf.Chapter("chapter/", "Chapter", (
+        "<h1>Chapter</h1>"
+        '<p><img alt="remote" src="https://example.org/tracker.png"></p>'
+        '<table style="width: 400mm"><tr><td>far too wide</td></tr></table>'
+        '<p><a href="#nowhere">a link to nowhere</a></p>'), ())
+    book = pdf.Book("en", "Book", "", "Author", "Licence", "1", dt.date(2026, 1, 1), [chapter])
+    result = pdf.write_book(book, site, site / "book.pdf")
+    problems = "\n".join(result.problems)
+    assert "disallowed protocol" in problems and "https://example.org/tracker.png" in problems
+    assert "page 3 (Chapter): a table is" in problems
+    assert "link to #ch-chapter--nowhere, which is not in the book" in problems
+
+
+def test_check_pdf_names_missing_bookmarks_metadata_and_foreign_fonts(tmp_path):
+    from weasyprint import HTML
+
+    path = tmp_path / "bad.pdf"
+    HTML(string='<p style="font-family: \'DejaVu Sans\'">Not a book</p>').write_pdf(path)
+    problems = pdf.check_pdf(path, "sl", ["Poglavje"])
+    assert "chapter 'Poglavje' has no bookmark" in problems
+    assert "no Title in the PDF metadata" in problems
+    assert "the PDF language is None, not 'sl'" in problems
+    assert any("came from the machine" in p for p in problems), problems
+
+
+def test_table_widths_give_every_column_its_longest_word():
+    table = ("<thead><tr><th>Drug</th><th>Notes</th></tr></thead><tbody>"
+             "<tr><td>Carfilzomib</td><td>" + "long text " * 40 + "</td></tr></tbody>")
+    narrow, wide = pdf.column_widths(table)
+    assert round(narrow + wide) == 100
+    assert narrow >= 100 * 13 / pdf.LINE_CHARACTERS  # "Carfilzomib" and its padding
+    assert wide > 70
+    assert pdf.column_widths("<tr><td>a</td></tr><tr><td>a</td><td>b</td></tr>") is None
+
+
+def test_real_handbook_pdfs(built_site_with_pdf):
+    """Both languages of the real handbook, in one test so that one worker builds it."""
+    texts = {language: assert_book(built_site_with_pdf, language) for language in PDFS}
+    sl = texts["sl"]
+    for letter in SLOVENIAN_LETTERS:
+        assert letter in sl, f"{letter} missing from the Slovenian PDF text"
+    # Slovenian hyphenation: breaks exist and fall where Slovenian patterns allow.
+    raw = subprocess.run(["pdftotext", str(built_site_with_pdf / PDFS["sl"]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    breaks = re.findall(r"(\w+)\u2010\n(\w+)", raw)
+    assert len(breaks) > 50, "the Slovenian PDF is hardly hyphenated"
+    patterns = pyphen.Pyphen(lang="sl")
+    wrong = [f"{a}-{b}" for a, b in breaks if len(a) not in patterns.positions((a + b).lower())]
+    assert len(wrong) <= len(breaks) // 100, f"breaks Slovenian patterns do not allow: {wrong[:10]}"
