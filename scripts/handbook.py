@@ -282,7 +282,10 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup").add_argument("--test", action="store_true", help="also what the tests need")
-    sub.add_parser("serve")
+    sub.add_parser("serve", help="serve at http://127.0.0.1:8000, rebuilding what changes").add_argument(
+        "--full", action="store_true",
+        help="rebuild every page on each change (slower; use after editing bibliography.bib, mkdocs.yml or "
+             "abbreviations, or for a complete search index)")
     sub.add_parser("build")
     pdf = sub.add_parser("pdf", help="the strict build plus handbook-en.pdf and sl/handbook-sl.pdf")
     pdf.add_argument("--bench", action="store_true", help="only time the PDF of each language (not a test)")
@@ -337,7 +340,10 @@ def main() -> int:
         install_system_packages(["hunspell", "hunspell-sl"])
     reexec_in_venv()
     if args.command == "serve":
-        return run(VENV_PYTHON, "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
+        # --dirty rebuilds only the edited pages (about 2 s instead of 5 s);
+        # the preview's search then indexes the pages rebuilt since start.
+        dirty = [] if args.full else ["--dirty"]
+        return run(VENV_PYTHON, "-m", "mkdocs", "serve", *dirty, "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
     if args.command == "build":
         return build()
     if args.command == "pdf":

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import Abort
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -63,6 +63,11 @@ def _project(config) -> Project:
 @event_priority(100)  # before mkdocs-bibtex, which would crash on a broken .bib
 def on_config(config):
     _state["site_dir"] = config.site_dir
+    bibtex = config.plugins.get("bibtex")
+    if bibtex is not None:
+        # mkdocs-bibtex would parse the .bib again to build a registry that
+        # on_pre_build replaces: tell it the files are unchanged.
+        bibtex.last_configured = float("inf")
     if _outer_build(config):
         _state["sources"] = {}
         _state["books"] = {}
@@ -135,13 +140,39 @@ def on_page_markdown(markdown, page, config, files):
     if render.FULL_BIBLIOGRAPHY in markdown:
         markdown = markdown.replace(render.FULL_BIBLIOGRAPHY,
                                     render.full_bibliography(_state["report"].bibliography, language,
-                                                             _state.get("reference_note")))
+                                                             getattr(_state.get("registry"), "formatted", None)))
     return markdown
 
 
 def on_page_content(html, page, config, files):
     _state["sources"][page.file.dest_uri] = Path(page.file.abs_src_path)
+    registry = _state.get("registry")
+    if registry is not None:
+        html = registry.fill_references(html, _state["language"])
     return render.decorate_html(html, page.meta, _state["language"])
+
+
+@event_priority(100)  # before Material's search plugin reads the page
+def _hide_references_from_search(context, page, config, nav):
+    """Reference lists are kept out of the search index anyway
+    (data-search-exclude); hiding them while the search plugin parses the page
+    saves it parsing several hundred references per build."""
+    _state["full_content"] = page.content
+    page.content = render.without_references(page.content)
+    return context
+
+
+@event_priority(-100)  # after the search plugin: the page is written in full
+def _restore_references(context, page, config, nav):
+    full = _state.pop("full_content", page.content)
+    # Material's search plugin strips its data-search-* attributes from the
+    # page it indexed; do the same to the restored reference list.
+    page.content = SEARCH_ATTRIBUTES.sub("", full)
+    return context
+
+
+SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')
+on_page_context = CombinedEvent(_hide_references_from_search, _restore_references)
 
 
 ROOT_ABSOLUTE_HREF = re.compile(r'href="/(?!/)')

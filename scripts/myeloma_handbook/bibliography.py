@@ -9,6 +9,7 @@ formatted once per language per build instead of at every citation.
 """
 from __future__ import annotations
 
+import html
 import io
 import re
 from contextlib import redirect_stderr
@@ -270,10 +271,44 @@ def sort_key(entry: Entry) -> str:
 
 # ----------------------------------------------------- mkdocs-bibtex registry
 
+# The Markdown format_entry writes: text with backslash escapes, [label](url)
+# links (DOIs may hold balanced parentheses) and <https://…> autolinks.
+_INLINE_TOKEN = re.compile(r"\\(.)|\[((?:\\.|[^\]\\])*)\]\(((?:[^()\s]|\([^()\s]*\))+)\)|<(https?://[^>\s]+)>")
+
+
+def _escaped_text(text: str) -> str:
+    return html.escape(re.sub(r"\\(.)", r"\1", text), quote=False)
+
+
+def markdown_to_html(text: str) -> str:
+    """A reference's Markdown as HTML, without running Python-Markdown."""
+    parts, position = [], 0
+    for match in _INLINE_TOKEN.finditer(text):
+        parts.append(html.escape(text[position:match.start()], quote=False))
+        escaped, label, url, autolink = match.groups()
+        if escaped is not None:
+            parts.append(html.escape(escaped, quote=False))
+        else:
+            url = url or autolink
+            shown = _escaped_text(label) if label is not None else html.escape(url)
+            parts.append(f'<a href="{html.escape(url)}">{shown}</a>')
+        position = match.end()
+    parts.append(html.escape(text[position:], quote=False))
+    return "".join(parts)
+
+
+PLACEHOLDER = re.compile(r"⟦ref:([\w-]+)⟧")
+
+
 def make_registry(bibliography: Bibliography, footnote_format: str, annotate=None):
     """A mkdocs-bibtex registry whose reference text is Vancouver in the
     language currently being built (set `registry.language`). `annotate(key,
-    language)` returns what follows the reference (the registry-check marker)."""
+    language)` returns what follows the reference (the registry-check marker).
+
+    mkdocs-bibtex writes each reference into the page as a footnote; here the
+    footnote holds only a placeholder (⟦ref:key⟧), and `fill_references`
+    swaps in the reference rendered to HTML once per language per build, so
+    Markdown does not parse the same long reference on every page."""
     from mkdocs_bibtex.registry import ReferenceRegistry
 
     class VancouverRegistry(ReferenceRegistry):
@@ -297,12 +332,20 @@ def make_registry(bibliography: Bibliography, footnote_format: str, annotate=Non
         def reference_text(self, citation) -> str:
             if citation.key not in self.bib_data.entries:
                 return f"Unknown reference '{citation.key}'"  # the citation gate fails the build
-            return _formatted(citation.key, self.language)
+            return f"⟦ref:{citation.key}⟧"
+
+        @staticmethod
+        def formatted(key: str, language: str) -> str:
+            """The reference as a placeholder that fill_references resolves."""
+            return f"⟦ref:{key}⟧"
+
+        def fill_references(self, html: str, language: str) -> str:
+            return PLACEHOLDER.sub(lambda m: _html(m.group(1), language), html)
 
     @lru_cache(maxsize=None)
-    def _formatted(key: str, language: str) -> str:
-        text = format_entry(bibliography.entries.entries[key], language)
-        note = annotate(key, language) if annotate else ""
-        return f"{text} {note}" if note else text
+    def _html(key: str, language: str) -> str:
+        rendered = markdown_to_html(format_entry(bibliography.entries.entries[key], language))
+        note = annotate(key, language) if annotate else ""  # already HTML
+        return f"{rendered} {note}" if note else rendered
 
     return VancouverRegistry()

@@ -90,15 +90,14 @@ def abbreviations(page_path: Path) -> dict[str, str]:
     return found
 
 
-def full_bibliography(bibliography: bib.Bibliography, language: str, annotate=None) -> str:
-    """annotate(key, language): what follows each reference (the registry-check marker)."""
+def full_bibliography(bibliography: bib.Bibliography, language: str, formatted=None) -> str:
+    """All entries, alphabetically. formatted(key, language) gives a reference's
+    text (the registry's cached formatter, with its registry-check marker);
+    without it, plain Vancouver."""
+    formatted = formatted or (lambda key, lang: bib.format_entry(bibliography.entries.entries[key], lang))
     entries = sorted(bibliography.entries.entries.items(), key=lambda item: bib.sort_key(item[1]))
-    lines = []
-    for number, (key, entry) in enumerate(entries, 1):
-        note = annotate(key, language) if annotate else ""
-        lines.append(f'{number}. <span id="ref-{key}"></span>{bib.format_entry(entry, language)}'
-                     + (f" {note}" if note else ""))
-    return "\n".join(lines)
+    return "\n".join(f'{number}. <span id="ref-{key}"></span>{formatted(key, language)}'
+                     for number, (key, _) in enumerate(entries, 1))
 
 
 ADJACENT_CITATIONS = re.compile(r'(</sup>)(\s*)(<sup id="fnref\d*:)')
@@ -107,6 +106,15 @@ FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
 REPEATED_BACKLINK = re.compile(r'<a class="footnote-backref" href="#fnref\d+:[^"]*"[^>]*>[^<]*</a>')
 BACKLINK_TITLE = re.compile(r'title="Jump back to footnote (\d+) in the text"')
 FIRST_H1 = re.compile(r"(<h1\b[^>]*>.*?</h1>)", re.S)
+
+
+REFERENCE_LIST_TO_END = re.compile(r'<h2 id="references" data-search-exclude="true">.*\Z', re.S)
+
+
+def without_references(content: str) -> str:
+    """The page without its reference list and what follows it (the
+    disclaimer): the part search leaves out of the index anyway."""
+    return REFERENCE_LIST_TO_END.sub("", content, count=1)
 
 
 def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None) -> str:
