@@ -48,6 +48,13 @@ def test_good_fixture_passes(tmp_path):
         "docs/en/chapter/page.md:13: cites 'smith2020trial' but its twin docs/sl/chapter/page.md does not",
         "docs/sl/chapter/page.md:13: cites 'registry2024' but its twin docs/en/chapter/page.md does not",
     ]),
+    ("decimal_point", [
+        "docs/sl/chapter/page.md:17: decimal point in '73.7' -> Slovenian uses the decimal comma: 73,7",
+        # read as Slovenian, 73.7 is the two numbers 73 and 7, so the twins differ too
+        "docs/sl/chapter/page.md:17: number 73 does not appear in its twin",
+        "docs/sl/chapter/page.md:17: number 7 does not appear in its twin",
+        "docs/en/chapter/page.md:17: number 73.7 does not appear in its twin",
+    ]),
     ("unsafe_content", [
         "docs/en/chapter/page.md:15: raw <script> in content",
         "docs/en/chapter/page.md:17: inline event handler",

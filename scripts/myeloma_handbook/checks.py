@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import bibliography as bib
 from .front_matter import check_front_matter, read_front_matter
-from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, scan_citations,
+from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
                               scan_evidence_labels, scan_numbers)
 from .problems import Problem
 
@@ -96,6 +96,18 @@ def check_content_safety(text: str, rel: str) -> list[Problem]:
     return problems
 
 
+DECIMAL_POINT = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.])")
+
+
+def check_decimal_comma(text: str, rel: str) -> list[Problem]:
+    """Slovenian prose writes 2,75, never 2.75 (the twin gate alone can miss
+    it when both forms happen to occur elsewhere on the page)."""
+    masked = mask_non_prose(text)
+    return [Problem(rel, masked.count("\n", 0, m.start()) + 1, f"decimal point in '{m.group(0)}'",
+                    f"Slovenian uses the decimal comma: {m.group(0).replace('.', ',')}")
+            for m in DECIMAL_POINT.finditer(masked)]
+
+
 def check_citations(text: str, rel: str, bibliography: bib.Bibliography) -> list[Problem]:
     problems = []
     scan = scan_citations(text)
@@ -175,6 +187,8 @@ def check_sources(project: Project) -> Report:
             report.problems.extend(check_front_matter(path, rel))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
+            if lang == "sl":
+                report.problems.extend(check_decimal_comma(text, rel))
     english, slovenian = project.pages("en"), project.pages("sl")
     for name in sorted(set(english) & set(slovenian)):
         known = bibliography.entries.entries if bibliography.readable else None
