@@ -184,6 +184,7 @@ def on_post_page(output, page, config):
     relative, so the site works below any path (e.g. a GitHub Pages project)."""
     output = ROOT_ABSOLUTE_HREF.sub('href="' + ("../" * page.file.dest_uri.count("/") or "./"), output)
     output = per_language.drop_alternate_links(output)
+    output = per_language.use_stemming_search_worker(output)
     if _state["language"] != _default_language(config):
         output = per_language.point_search_at_language_root(output, _state["language"])
     return output
@@ -202,6 +203,7 @@ def on_post_template(output_content, template_name, config):
     """Keep each language's 404 page: static-i18n would leave only the last."""
     if template_name == "404.html":
         output_content = per_language.drop_alternate_links(output_content)
+        output_content = per_language.use_stemming_search_worker(output_content)
         if _state["language"] != _default_language(config):
             output_content = per_language.point_search_at_language_root(output_content, _state["language"])
         _state.setdefault("not_found", {})[_state["language"]] = output_content

@@ -1,6 +1,6 @@
 """The reader's experience, in headless Chromium (Debian's /usr/bin/chromium,
 driven by Playwright), on the real handbook (`built_site`) served on
-127.0.0.1: per-language search with Slovenian stemming, privacy, console,
+127.0.0.1: per-language search with English and Slovenian stemming, privacy, console,
 404 pages, accessibility (axe-core from node_modules), phone layout, print
 and tooltips.
 
@@ -178,8 +178,11 @@ SEARCH_IN_WORKER = """async (query) => {
   await ask({type: 0, data: {...index, options: {suggest: false}}})
   const result = await ask({type: 2, data: query})
   worker.terminate()
+  const items = result.data.items.flat()
   return {base: base.href, lang: index.config.lang,
-          locations: result.data.items.flat().map(item => new URL(item.location, base).href)}
+          locations: items.map(item => new URL(item.location, base).href),
+          // a word marked twice (<mark> inside <mark>) means a position was highlighted twice
+          doubleMarks: items.filter(item => /<mark>(?:(?!<\\/mark>).)*<mark>/s.test(item.title + item.text)).length}
 }"""
 
 
@@ -191,12 +194,13 @@ def search(visit, url: str, query: str) -> dict:
     return found
 
 
-def sections_with(index: dict, word: str, without: str) -> set[str]:
+def sections_with(index: dict, word: str, without: str | None) -> set[str]:
     """Index sections whose text has `word` (a regex) but never `without`."""
     has = re.compile(rf"(?<!\w)(?:{word})(?!\w)", re.I)
-    lacks = re.compile(rf"(?<!\w){re.escape(without)}(?!\w)", re.I)
+    lacks = re.compile(rf"(?<!\w){re.escape(without)}(?!\w)", re.I) if without else None
     return {doc["location"] for doc in index["docs"]
-            if has.search(doc["title"] + " " + doc["text"]) and not lacks.search(doc["title"] + " " + doc["text"])}
+            if has.search(doc["title"] + " " + doc["text"])
+            and not (lacks and lacks.search(doc["title"] + " " + doc["text"]))}
 
 
 @pytest.mark.parametrize("language, query", [("en", "myeloma"), ("en", "treatment"), ("sl", "zdravljenje"),
@@ -225,6 +229,26 @@ def test_slovenian_search_understands_slovenian(site_url, built_site, visit, que
     found_locations = {loc.removeprefix(f"{site_url}/sl/") for loc in found["locations"]}
     missing = expected - found_locations
     assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("query, word, without", [
+    ("treatments", "treatment", "treatments"),      # the stem finds the other form
+    ("infections", "infection", "infections"),
+    ("relapsing", "relapsed?", "relapsing"),        # Porter: relaps
+    ("therapies", "therapy", "therapies"),          # Porter: therapi, not a prefix of therapy
+    ("lenalidomide", "lenalidomide", None),         # a whole drug name still finds itself
+    ("lenalid", "lenalidomide", None),              # and so does a word typed halfway
+])
+def test_english_search_stems_and_keeps_prefixes(site_url, built_site, visit, query, word, without):
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["pipeline"] == ["trimmer", "stopWordFilter", "stemmer"]
+    expected = sections_with(index, word, without=without)
+    assert expected, f"no English section says {word!r} without {without!r} any more: pick another word"
+    found = search(visit, f"{site_url}/", query)
+    found_locations = {loc.removeprefix(f"{site_url}/") for loc in found["locations"]}
+    missing = expected - found_locations
+    assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+    assert found["doubleMarks"] == 0, f"{query!r}: a word is highlighted twice"
 
 
 def test_reference_lists_are_not_indexed(built_site):

@@ -1,4 +1,5 @@
-"""The Slovenian search language (lunr.sl), run under node.
+"""The Slovenian search language (lunr.sl) and the English prefix stemming
+of the search worker, run under node.
 
 The stemmer is written once, in JavaScript, in the file Material's search
 worker loads (overrides/assets/javascripts/lunr/min/lunr.sl.min.js);
@@ -15,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "tests" / "js" / "lunr_sl_probe.js"
+ENGLISH_PROBE = ROOT / "tests" / "js" / "lunr_en_probe.js"
 
 # Inflected forms of one word: every form must get the same stem.
 SAME_STEM = [
@@ -54,11 +56,11 @@ DIFFERENT = [
 ]
 
 
-def probe(request: dict) -> dict:
+def probe(request: dict, script: Path = PROBE) -> dict:
     node = shutil.which("node")
     assert node, "node is not installed: run `python3 scripts/handbook.py setup --test`"
     assert (ROOT / "node_modules" / "lunr").is_dir(), "node_modules/lunr is missing: run `npm ci`"
-    result = subprocess.run([node, str(PROBE)], input=json.dumps(request), capture_output=True,
+    result = subprocess.run([node, str(script)], input=json.dumps(request), capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -121,3 +123,54 @@ def test_prefix_queries_are_folded_and_stemmed_like_material_sends_them():
     results = probe({"docs": docs, "queries": list(queries)})["results"]
     for query, expected in queries.items():
         assert set(results[query]) == expected, f"query {query!r}: {results[query]}"
+
+
+# --- English (overrides/assets/javascripts/workers/search-stemming.js) --------------
+
+ENGLISH_DOCS = {
+    "treatment": "The treatment lasts six months.",
+    "infection": "A chest infection needs antibiotics.",
+    "relapse": "Relapsed myeloma after a long remission.",
+    "relapsing": "Relapsing disease is treated again.",
+    "therapy": "Maintenance (therapy) follows the transplant.",
+    "beta2": "Serum β2-microglobulin and κ light chains.",
+    "lenalidomide": "Lenalidomide is given by mouth.",
+    "daratumumab": "Daratumumab is an antibody against CD38.",
+}
+
+
+def test_english_prefix_queries_are_stemmed_like_the_index():
+    """A lunr index set up as Material sets up the English one, queried with
+    Material's trailing `*`: each document holds only one form of the word."""
+    queries = {
+        "treatments": {"treatment"},
+        "infections": {"infection"},
+        "relapsing": {"relapse", "relapsing"},   # relapsing, relapsed -> relaps
+        "therapies": {"therapy"},                # therapies -> therapi, which therapy* would miss
+        "lenalidomide": {"lenalidomide"},
+        "daratumumab": {"daratumumab"},
+        "TREATMENTS": {"treatment"},
+        # Typed halfway: longer than the stem (infection -> infect), still found.
+        "lenalid": {"lenalidomide"},
+        "infecti": {"infection"},
+        "infectio": {"infection"},
+        "relapsin": {"relapsing"},
+        "therap": {"therapy"},
+        "infections treatments": {"infection", "treatment"},
+        "transplantation": {"therapy"},          # -> transplant*, which the therapy text says
+        "infusion": set(),
+        "β2": {"beta2"},                          # the trimmer keeps non-ASCII letters
+        "κ": {"beta2"},                       # in no text: no result
+    }
+    answer = probe({"docs": ENGLISH_DOCS, "queries": list(queries)}, ENGLISH_PROBE)
+    for query, expected in queries.items():
+        assert set(answer["results"][query]) == expected, f"query {query!r}: {answer['results'][query]}"
+    assert {q: refs for q, refs in answer["duplicatePositions"].items() if refs} == {}, \
+        "a word matched as itself and as its stem must be highlighted once"
+
+
+def test_english_stems_are_porter_stems():
+    words = ["treatments", "infections", "relapsing", "relapsed", "therapies", "lenalidomide", "lenalid"]
+    assert probe({"words": words}, ENGLISH_PROBE)["stems"] == {
+        "treatments": "treatment", "infections": "infect", "relapsing": "relaps", "relapsed": "relaps",
+        "therapies": "therapi", "lenalidomide": "lenalidomid", "lenalid": "lenalid"}

@@ -13,6 +13,9 @@ hooks use these functions to give each language its own:
   page of another language, `base` becomes that language's root, so the
   page loads its own index and result links resolve against it.
 - `write_not_found_pages`: 404.html (default language) and <lang>/404.html.
+- `use_stemming_search_worker`: every page runs Material's search worker
+  through overrides/assets/javascripts/workers/search-stemming.js, which
+  stems English prefix queries the way the English index is stemmed.
 - `drop_alternate_links`: Material's script fetches `sitemap.xml` next to
   every `<link rel="alternate" hreflang>` of a page; static-i18n points
   those at the page's twin, where no sitemap exists, so every page logged
@@ -37,6 +40,7 @@ INDEX = Path("search") / "search_index.json"
 OWN_LUNR_LANGUAGES = {"sl": ["trimmer", "stopWordFilter", "stemmer"]}
 
 ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
+STEMMING_WORKER = "search-stemming.js"
 CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
 
 
@@ -65,9 +69,28 @@ def split_search_index(site: Path, default: str, others: list[str]) -> dict[str,
 def point_search_at_language_root(page_html: str, language: str) -> str:
     """Set `base` in Material's __config to the root of `language`, so that
     search loads <lang>/search/search_index.json."""
+    def rebase(config: dict) -> None:
+        config["base"] = config["base"].rstrip("/") + f"/{language}/"
+
+    return _edit_config(page_html, rebase)
+
+
+def use_stemming_search_worker(page_html: str) -> str:
+    """Point `search` in Material's __config at our search worker
+    (overrides/assets/javascripts/workers/search-stemming.js), which loads
+    Material's worker, named in its query, and adds English stemming of the
+    prefix terms Material sends."""
+    def swap_worker(config: dict) -> None:
+        folder, _, material_worker = config["search"].rpartition("/")
+        config["search"] = f"{folder}/{STEMMING_WORKER}?material={material_worker}"
+
+    return _edit_config(page_html, swap_worker)
+
+
+def _edit_config(page_html: str, edit) -> str:
     def rewrite(match: re.Match) -> str:
         config = json.loads(match.group(2))
-        config["base"] = config["base"].rstrip("/") + f"/{language}/"
+        edit(config)
         # Escape "<" as Jinja's tojson does, so the JSON cannot end the script.
         return match.group(1) + json.dumps(config).replace("<", "\\u003c") + match.group(3)
 
