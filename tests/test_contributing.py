@@ -274,7 +274,7 @@ def test_workflows_call_the_contributor_commands():
                 for args in calls:
                     parsed = parser.parse_args(args)  # exits (fails the test) on an unknown command
                     used.add(parsed.command)
-    assert {"test", "build", "links"} <= used
+    assert {"test", "pdf", "links", "references"} <= used  # PR: tests + preview with PDFs; weekly: links, registries
     assert workflow("deploy.yml")["on"]["push"]["branches"] == ["main"]
     assert workflow("links.yml")["on"]["schedule"][0]["cron"]
 
