@@ -21,6 +21,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import CombinedEvent, event_priority
@@ -175,14 +176,14 @@ SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')
 on_page_context = CombinedEvent(_hide_references_from_search, _restore_references)
 
 
-ROOT_ABSOLUTE_HREF = re.compile(r'href="/(?!/)')
-
-
 def on_post_page(output, page, config):
     """Pages of another language than the default search their own index.
-    static-i18n links the home pages as "/" and "/sl/": such links become
+    static-i18n links the home pages as "/" and "/sl/" (below site_url's
+    path when it is set): such links become
     relative, so the site works below any path (e.g. a GitHub Pages project)."""
-    output = ROOT_ABSOLUTE_HREF.sub('href="' + ("../" * page.file.dest_uri.count("/") or "./"), output)
+    base_path = urlsplit(config.site_url or "/").path or "/"
+    root_absolute = re.compile(r'href="' + re.escape(base_path) + r'(?!/)')
+    output = root_absolute.sub('href="' + ("../" * page.file.dest_uri.count("/") or "./"), output)
     output = per_language.drop_alternate_links(output)
     output = per_language.use_stemming_search_worker(output)
     if _state["language"] != _default_language(config):
@@ -226,7 +227,8 @@ def on_post_build(config):
         for problem in result.problems:
             log.warning(f"PDF {result.path.name}: {problem}")
         log.info(f"PDF {result}")
-    for problem in check_site(Path(config.site_dir), _state["sources"], root):
+    base_path = urlsplit(config.site_url or "/").path or "/"  # a site served below a path (GitHub Pages)
+    for problem in check_site(Path(config.site_dir), _state["sources"], root, base_path):
         log.warning(str(problem))
 
 

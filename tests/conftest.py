@@ -42,12 +42,16 @@ def make_fixture(case: str, destination: Path) -> Path:
     return destination
 
 
-def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = False) -> subprocess.CompletedProcess:
+def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = False,
+                 site_url: str | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "mkdocs", "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     if strict:
         command.insert(4, "--strict")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     env.pop("HANDBOOK_PDF", None)
+    env.pop("HANDBOOK_SITE_URL", None)
+    if site_url:  # as the deploy workflow publishes it
+        env["HANDBOOK_SITE_URL"] = site_url
     if pdf:  # also one PDF per language (scripts/myeloma_handbook/pdf.py)
         env["HANDBOOK_PDF"] = "1"
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=project)

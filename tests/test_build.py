@@ -93,3 +93,16 @@ def test_strict_build_fails_naming_file_and_line_and_leaves_no_site(case, messag
     for message in messages:
         assert message in result.stderr, f"{message!r} not in:\n{result.stderr[-3000:]}"
     assert not site.exists(), "a failed build must not leave a site behind"
+
+
+def test_site_served_below_a_path_builds_with_working_links(tmp_path):
+    """GitHub Pages serves a project below /<repository>/ (HANDBOOK_SITE_URL):
+    the strict link check passes, page links stay relative, and the 404 page,
+    served at any depth, loads its assets from below that path."""
+    project = make_fixture("base", tmp_path / "project")
+    site = tmp_path / "site"
+    result = mkdocs_build(project, site, site_url="https://example.github.io/myeloma-handbook/")
+    assert result.returncode == 0, result.stderr[-3000:]
+    switcher = re.findall(r'<a href="([^"]*)" hreflang="(\w+)"', page(site, "sl/index.html"))
+    assert switcher == [("../", "en"), ("../sl/", "sl")]
+    assert 'href="/myeloma-handbook/assets/stylesheets/handbook.css"' in page(site, "404.html")

@@ -50,7 +50,9 @@ def _parse(path: Path) -> _Page:
     return _Page(path.read_text(encoding="utf-8", errors="replace"))
 
 
-def _target_file(site: Path, page: Path, url_path: str) -> Path:
+def _target_file(site: Path, page: Path, url_path: str, base_path: str = "/") -> Path:
+    if url_path.startswith(base_path) and base_path != "/":
+        url_path = "/" + url_path[len(base_path):]  # the site is served below base_path
     base = "/" + page.relative_to(site).as_posix()
     resolved = urlsplit(urljoin(base, url_path)).path
     target = site / unquote(resolved).lstrip("/")
@@ -82,7 +84,8 @@ def source_line(source: Path | None, needle: str) -> int:
     return 0
 
 
-def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | None = None) -> list[Problem]:
+def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | None = None,
+               base_path: str = "/") -> list[Problem]:
     """Check every link of every HTML page below site. `sources` maps a page's
     path relative to site ('sl/myeloma/index.html') to its Markdown file, so a
     problem can name the file and line a writer has to change."""
@@ -107,7 +110,7 @@ def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | 
                                             "write a full https:// address"))
                 continue
             path_part, anchor = urldefrag(url)
-            target = _target_file(site, page, path_part) if path_part else page
+            target = _target_file(site, page, path_part, base_path) if path_part else page
             if not target.exists():
                 needle = path_part.rstrip("/").split("/")[-1] or path_part
                 if path_part.endswith(".md"):
