@@ -57,6 +57,15 @@ def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = Fal
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=project)
 
 
+def build_fixture(case: str, destination: Path) -> Path:
+    """Build a fixture case with --strict; the site, or the test fails with the log."""
+    project = make_fixture(case, destination / "project")
+    site = project / "site"
+    result = mkdocs_build(project, site)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return site
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real handbook, built once per test session with --strict."""

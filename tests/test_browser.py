@@ -214,6 +214,21 @@ def test_search_returns_pages_of_the_page_language_only(site_url, visit, languag
     assert outside == [], f"results in the other language for {query!r}"
 
 
+
+def assert_query_finds_every_section_saying(site_url, built_site, visit, language, query, word, without):
+    """Search from a page of the language; every section of that language's
+    index that says `word` (and not `without`) must be among the results."""
+    root = "" if language == "en" else f"{language}/"
+    index = json.loads((built_site / root / "search" / "search_index.json").read_text(encoding="utf-8"))
+    expected = sections_with(index, word, without=without)
+    assert expected, f"no {language} section says {word!r} without {without!r} any more: pick another word"
+    found = search(visit, f"{site_url}/{root}", query)
+    found_locations = {loc.removeprefix(f"{site_url}/{root}") for loc in found["locations"]}
+    missing = expected - found_locations
+    assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+    return found
+
+
 @pytest.mark.parametrize("query, word", [
     ("zdravljenja", "zdravljenje"),     # inflected form finds the other form
     ("plazmocitoma", "plazmocitom"),
@@ -222,13 +237,7 @@ def test_search_returns_pages_of_the_page_language_only(site_url, visit, languag
     ("okuzbe", "okužbe"),
 ])
 def test_slovenian_search_understands_slovenian(site_url, built_site, visit, query, word):
-    index = json.loads((built_site / "sl" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    expected = sections_with(index, word, without=query)
-    assert expected, f"no Slovenian section says {word!r} without {query!r} any more: pick another word"
-    found = search(visit, f"{site_url}/sl/", query)
-    found_locations = {loc.removeprefix(f"{site_url}/sl/") for loc in found["locations"]}
-    missing = expected - found_locations
-    assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+    assert_query_finds_every_section_saying(site_url, built_site, visit, "sl", query, word, without=query)
 
 
 @pytest.mark.parametrize("query, word, without", [
@@ -242,12 +251,7 @@ def test_slovenian_search_understands_slovenian(site_url, built_site, visit, que
 def test_english_search_stems_and_keeps_prefixes(site_url, built_site, visit, query, word, without):
     index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert index["config"]["pipeline"] == ["trimmer", "stopWordFilter", "stemmer"]
-    expected = sections_with(index, word, without=without)
-    assert expected, f"no English section says {word!r} without {without!r} any more: pick another word"
-    found = search(visit, f"{site_url}/", query)
-    found_locations = {loc.removeprefix(f"{site_url}/") for loc in found["locations"]}
-    missing = expected - found_locations
-    assert not missing, f"{query!r} did not find sections that say {word!r}: {sorted(missing)[:5]}"
+    found = assert_query_finds_every_section_saying(site_url, built_site, visit, "en", query, word, without=without)
     assert found["doubleMarks"] == 0, f"{query!r}: a word is highlighted twice"
 
 

@@ -6,16 +6,12 @@ import re
 
 import pytest
 
-from conftest import make_fixture, mkdocs_build
+from conftest import build_fixture, make_fixture, mkdocs_build
 
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory):
-    project = make_fixture("base", tmp_path_factory.mktemp("base") / "project")
-    site = project / "site"
-    result = mkdocs_build(project, site)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return site
+    return build_fixture("base", tmp_path_factory.mktemp("base"))
 
 
 def page(site, path):

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, make_fixture, mkdocs_build
+from conftest import ROOT, build_fixture, make_fixture
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook import registry_check as rc
 
@@ -461,11 +461,7 @@ def test_the_project_cache_is_readable_and_keyed_by_identifier():
 
 @pytest.fixture(scope="module")
 def checked_site(tmp_path_factory):
-    project = make_fixture("reference_checks", tmp_path_factory.mktemp("refs") / "project")
-    site = project / "site"
-    result = mkdocs_build(project, site)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return site
+    return build_fixture("reference_checks", tmp_path_factory.mktemp("refs"))
 
 
 def footnote(html: str, key: str) -> str:
