@@ -60,6 +60,42 @@ def outline_tree(items) -> list:
     return tree
 
 
+def outline_pages(reader: PdfReader) -> dict[str, set[int]]:
+    """Every bookmark title and the (1-based) pages its bookmarks open."""
+    pages: dict[str, set[int]] = {}
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                pages.setdefault(" ".join(item.title.split()), set()).add(reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return pages
+
+
+def assert_page_numbers(path: Path) -> None:
+    """The contents print the page each chapter starts on, and every page but
+    the cover carries "n / N" (both are put together after the parts of the
+    book are rendered separately, so check them against the real pages)."""
+    reader = PdfReader(path)
+    total = len(reader.pages)
+    layout = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                            text=True, check=True).stdout.split("\f")
+    contents = [page for page in layout if re.search(r"\.{5,}\s*\d+\s*$", page, re.M)]
+    printed = re.findall(r"^\s*(\S.*?)\s*\.{5,}\s*(\d+)\s*$", "\n".join(contents), re.M)
+    assert len(printed) >= 2, f"{path.name}: no contents with page numbers"
+    bookmarks = outline_pages(reader)
+    for title, number in printed:
+        assert int(number) in bookmarks.get(title, ()), f"{path.name}: contents say {title!r} is on page {number}"
+    for number, text in enumerate(layout[:total], 1):
+        footer = "".join(text.strip().splitlines()[-1].split())  # pdftotext may drop the spaces
+        expected = "" if number == 1 else f"{number}/{total}"
+        assert (footer == expected) if expected else not re.fullmatch(r"\d+/\d+", footer), \
+            f"{path.name} page {number}: footer {footer!r}"
+
+
 def assert_book(site: Path, language: str) -> str:
     """The checks shared by the fixture and the real handbook; returns the text."""
     path = site / PDFS[language]
@@ -71,6 +107,7 @@ def assert_book(site: Path, language: str) -> str:
         assert title in text, f"{path.name}: chapter title {title!r} not in the text"
     pages = len(PdfReader(path).pages)
     assert len(titles) + 2 <= pages <= 2 + 8 * len(titles), f"{path.name}: {pages} pages for {len(titles)} chapters"
+    assert_page_numbers(path)
     return text
 
 
@@ -188,3 +225,37 @@ def test_real_handbook_pdfs(built_site_with_pdf):
     patterns = pyphen.Pyphen(lang="sl")
     wrong = [f"{a}-{b}" for a, b in breaks if len(a) not in patterns.positions((a + b).lower())]
     assert len(wrong) <= len(breaks) // 100, f"breaks Slovenian patterns do not allow: {wrong[:10]}"
+
+
+def test_split_keeps_chapters_in_order_and_balances_their_text():
+    chapters = [pdf.Chapter(f"c{i}/", f"C{i}", "x" * size, ()) for i, size in enumerate([5, 5, 5, 10, 20, 5])]
+    runs = pdf.split(chapters, 2)
+    assert [c for run in runs for c in run] == chapters
+    assert [len("".join(c.html for c in run)) for run in runs] == [25, 25]
+    assert len(pdf.split(chapters[:1], 4)) == 1 and len(pdf.split(chapters, 1)) == 1
+
+
+def test_links_between_separately_rendered_parts_resolve(tmp_path):
+    """Three chapters in three parts: a link into another part becomes a PDF
+    link to the right page; a link to a heading that does not exist there is
+    reported with its page."""
+    site = tmp_path / "site"
+    site.mkdir()
+    filler = "<p>" + "Text of a long chapter. " * 400 + "</p>"
+    chapters = [
+        pdf.Chapter("a/", "A", '<h1>Alpha</h1><p><a href="../c/#target">to gamma</a> '
+                               '<a href="../b/#missing">to nowhere</a></p>' + filler, ()),
+        pdf.Chapter("b/", "B", "<h1>Beta</h1>" + filler, ()),
+        pdf.Chapter("c/", "C", '<h1>Gamma</h1>' + filler + '<h2 id="target">Target</h2><p>here</p>', ()),
+    ]
+    book = pdf.Book("en", "Book", "", "Author", "Licence", "1", dt.date(2026, 1, 1), chapters)
+    result = pdf.write_books([(book, site, site / "book.pdf")], workers=3)[0]
+    assert any(p.startswith("page 3: link to #ch-b--missing, which is not in the book") for p in result.problems), \
+        result.problems
+    reader = PdfReader(result.path)
+    links = {a.get_object()["/Dest"] for a in reader.pages[2].get("/Annots") or [] if "/Dest" in a.get_object()}
+    assert "ch-c--target" in links
+    target_page = reader.get_destination_page_number(reader.named_destinations["ch-c--target"]) + 1
+    assert "Target" in reader.pages[target_page - 1].extract_text()
+    assert target_page > 4  # past the cover, contents, Alpha and Beta
+    assert_page_numbers(result.path)

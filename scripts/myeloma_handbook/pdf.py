@@ -3,10 +3,12 @@
 Opt-in, so that `mkdocs serve` stays fast: set HANDBOOK_PDF=1 (which
 `scripts/handbook.py pdf` does). The MkDocs hook then records each
 language's navigation while static-i18n builds that language, and once every
-language is built it calls `write_book` for each: the pages are assembled in
-navigation order into one HTML document (cover, contents with page numbers,
-one chapter per page with its references after it) and rendered by
-WeasyPrint with the print stylesheet `overrides/pdf/handbook-print.css`.
+language is built it calls `publish`: each language's pages, in navigation
+order, become a book (cover, contents with page numbers, one chapter per page
+with its references after it) rendered by WeasyPrint with the print
+stylesheet `overrides/pdf/handbook-print.css`. WeasyPrint uses one core, so
+the chapters are rendered in parts, one per core, and joined with pikepdf
+(see "splitting the book" below).
 
 Guarantees, each enforced here rather than hoped for:
 - no network: WeasyPrint may only fetch file: and data: URLs;
@@ -27,6 +29,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,10 +211,11 @@ def _fixed_table(match: re.Match) -> str:
     return f'<table class="fixed"><colgroup>{columns}</colgroup>{match.group(1)}</table>'
 
 
-def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> str:
+def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path, here: set[str]) -> str:
     """One page's content made safe to sit beside the others: ids prefixed,
     links to other pages turned into links inside the book, pictures read
-    from the built site."""
+    from the built site. `here` holds the URLs of the chapters rendered in the
+    same part; a link to any other chapter is marked FOREIGN for `_merge`."""
     prefix = anchors[chapter.url]
     content = BACKLINK.sub("", HEADERLINK.sub("", chapter.html))
     content = EVIDENCE_LABEL.sub(r"\1>\2", ABBREVIATION.sub(r"\1", content))
@@ -235,24 +239,54 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path) -> s
         if target not in anchors:
             return f'{space}data-site-href="{value}"'  # a site file, not a page of the book: no link on paper
         new = anchors[target] + (f"--{fragment}" if fragment else "")
-        return f'{space}href="#{html.escape(new)}"'
+        return f'{space}href="{"#" if target in here else FOREIGN}{html.escape(new)}"'
 
     content = ATTRIBUTE.sub(rewrite, content)
     return TABLE.sub(_fixed_table, EXTERNAL_LINK.sub(_print_url, content))
 
 
-def assemble(book: Book, site_dir: Path) -> str:
-    """The whole book as one HTML document."""
+# --- splitting the book into parts rendered in parallel ---------------------------
+#
+# WeasyPrint lays out on one core, about 0.13 s a page, so the book is cut at
+# chapter boundaries into parts that render in separate processes; `_merge`
+# joins their pages with pypdf. Everything that needs the whole book is
+# done at the merge: the contents' page numbers (the front matter is rendered
+# last, with the numbers written in), "n / N" at the foot of every page
+# (stamped from a sheet of page numbers), bookmarks, named destinations and
+# links between parts (rendered as FOREIGN URIs, turned into PDF links).
+
+FOREIGN = "handbook-anchor:"  # a link to a chapter in another part
+
+
+def split(chapters: list[Chapter], parts: int) -> list[list[Chapter]]:
+    """Consecutive runs of chapters with about the same amount of text."""
+    sizes = [len(chapter.html) for chapter in chapters]
+    total, parts = sum(sizes), max(1, min(parts, len(chapters)))
+    runs: list[list[Chapter]] = [[]]
+    done = 0
+    for chapter, size in zip(chapters, sizes):
+        # start a new run when this chapter's middle lies past the next cut
+        if runs[-1] and len(runs) < parts and done + size / 2 > total * len(runs) / parts:
+            runs.append([])
+        runs[-1].append(chapter)
+        done += size
+    return runs
+
+
+def _head(book: Book) -> str:
+    e = html.escape
+    return (f'<!DOCTYPE html>\n<html lang="{book.language}"><head><meta charset="utf-8">'
+            f"<title>{e(book.title)}</title></head><body>")
+
+
+def front_matter_html(book: Book, first_pages: dict[str, int] | None) -> str:
+    """Cover and contents. Without page numbers (the first pass, which only
+    counts the front matter's pages) every entry shows a placeholder as wide
+    as the widest number."""
     s = STRINGS[book.language]
-    anchors = {chapter.url: anchor(chapter.url) for chapter in book.chapters}
     e = html.escape
     out = [
-        f'<!DOCTYPE html>\n<html lang="{book.language}"><head><meta charset="utf-8">',
-        f"<title>{e(book.title)}</title>",
-        f'<meta name="author" content="{e(book.author)}">',
-        f'<meta name="description" content="{e(book.description)}">',
-        f'<meta name="dcterms.created" content="{book.date.isoformat()}">',
-        "</head><body>",
+        _head(book),
         '<section class="cover">',
         f'<p class="cover__title">{e(book.title)}</p>',
         f'<p class="cover__subtitle">{e(book.description)}</p>',
@@ -267,23 +301,42 @@ def assemble(book: Book, site_dir: Path) -> str:
         f'<nav class="contents"><h1 id="contents">{e(s["contents"])}</h1><ul>',
     ]
     previous: tuple[str, ...] = ()
-    part_headings: list[str] = []
     for chapter in book.chapters:
-        headings = []
         for level, part in enumerate(chapter.parts):
             if chapter.parts[:level + 1] != previous[:level + 1]:
-                headings.append(f'<p class="part-title part-title--{level}">{e(part)}</p>')
                 out.append(f'<li class="contents__part contents__chapter--depth-{level}">{e(part)}</li>')
-        part_headings.append("".join(headings))
         previous = chapter.parts
+        name = anchor(chapter.url)
+        number = first_pages[name] if first_pages else "000"
         out.append(f'<li class="contents__chapter contents__chapter--depth-{len(chapter.parts)}">'
-                   f'<a href="#{anchors[chapter.url]}">{e(chapter_title(chapter))}</a></li>')
-    out.append("</ul></nav>")
-    for chapter, headings in zip(book.chapters, part_headings):
-        out.append(f'<section class="chapter chapter--depth-{len(chapter.parts)}" id="{anchors[chapter.url]}">'
-                   f"{headings}\n{chapter_html(chapter, anchors, site_dir)}\n</section>")
+                   f'<a href="{FOREIGN}{name}" data-page="{number}">{e(chapter_title(chapter))}</a></li>')
+    out.append("</ul></nav></body></html>")
+    return "\n".join(out)
+
+
+def part_html(book: Book, part: list[Chapter], site_dir: Path) -> str:
+    """Some consecutive chapters, each headed by the titles of the navigation
+    sections it opens."""
+    anchors = {chapter.url: anchor(chapter.url) for chapter in book.chapters}
+    here = {chapter.url for chapter in part}
+    out = [_head(book)]
+    previous: tuple[str, ...] = ()
+    for chapter in book.chapters:
+        headings = [f'<p class="part-title part-title--{level}">{html.escape(title)}</p>'
+                    for level, title in enumerate(chapter.parts)
+                    if chapter.parts[:level + 1] != previous[:level + 1]]
+        previous = chapter.parts
+        if chapter.url in here:
+            out.append(f'<section class="chapter chapter--depth-{len(chapter.parts)}" id="{anchors[chapter.url]}">'
+                       f"{''.join(headings)}\n{chapter_html(chapter, anchors, site_dir, here)}\n</section>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def page_numbers_html(book: Book, pages: int) -> str:
+    """A sheet of empty pages whose footers carry "n / N"; `_merge` lays
+    page n of it over page n of the book (not over the cover)."""
+    return _head(book) + '<div class="page-numbers">' + "<div></div>" * pages + "</div></body></html>"
 
 
 # --- rendering -----------------------------------------------------------------------
@@ -298,6 +351,10 @@ def font_faces() -> str:
                      f'src: url("{(FONT_DIR / name).as_uri()}"); }}' for family, weight, style, name in FONTS)
 
 
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
 class _Collect(logging.Handler):
     """Keeps WeasyPrint's warnings (a missing anchor, an unreadable picture)."""
 
@@ -309,15 +366,15 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def layout_problems(document) -> list[str]:
+def layout_problems(document) -> list[tuple[int, str]]:
     """Tables and pictures wider than the text column, and internal links
-    with no target, named by page and chapter."""
+    with no target, as (page index, message naming the chapter)."""
     from weasyprint.formatting_structure import boxes
 
     problems = []
     anchors = set().union(*(page.anchors for page in document.pages))
     chapter = ""
-    for number, page in enumerate(document.pages, 1):
+    for index, page in enumerate(document.pages):
         page_box = page._page_box  # WeasyPrint has no public box tree
         right = page_box.content_box_x() + page_box.width
         for box in page_box.descendants():
@@ -327,28 +384,195 @@ def layout_problems(document) -> list[str]:
                 overflow = box.position_x + box.margin_width() - right
                 if overflow > 1:
                     what = "a table" if isinstance(box, boxes.TableBox) else "a picture"
-                    problems.append(f"page {number} ({chapter}): {what} is {overflow:.0f} px wider than the "
-                                    "text column -> shorten its cells or split it")
+                    problems.append((index, f"({chapter}): {what} is {overflow:.0f} px wider than the "
+                                            "text column -> shorten its cells or split it"))
         for kind, target, *_ in page.links:
             if kind == "internal" and target not in anchors:
-                problems.append(f"page {number} ({chapter}): link to #{target}, which is not in the book")
+                problems.append((index, f"({chapter}): link to #{target}, which is not in the book"))
     return problems
+
+
+@dataclass
+class Rendered:
+    """One part of a book as a PDF file, with what the merge needs to know."""
+    path: Path
+    pages: int
+    anchors: dict[str, tuple[int, float, float]]              # name -> (page index, x, y) in PDF points
+    bookmarks: list[tuple[int, int, str, float, float]]       # (page index, level, label, x, y)
+    problems: list[tuple[int | None, str]]                    # (page index or None, message)
+    started: float                                            # time.time() when rendering began
+    cpu_seconds: float
+
+
+def render(html_text: str, language: str, title: str, site_dir: Path, target: Path) -> Rendered:
+    """Lay out one HTML document with the print stylesheet and write it as PDF.
+    Runs in a worker process: returns only plain data."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    started, start_cpu = time.time(), time.process_time()
+    offline = URLFetcher(allowed_protocols={"file", "data"})  # no network, whatever the pages say
+    fonts = FontConfiguration()
+    running_title = f"@page {{ @top-left {{ content: {_css_string(title)}; }} }}"
+    stylesheets = [CSS(string=font_faces(), font_config=fonts, url_fetcher=offline),
+                   CSS(filename=STYLESHEET, font_config=fonts, url_fetcher=offline),
+                   CSS(string=running_title, font_config=fonts, url_fetcher=offline)]
+    collect = _Collect()
+    weasy_log = logging.getLogger("weasyprint")
+    weasy_log.addHandler(collect)
+    try:
+        document = HTML(string=html_text, base_url=site_dir.as_uri() + "/",
+                        url_fetcher=offline).render(stylesheets=stylesheets, font_config=fonts)
+        problems: list[tuple[int | None, str]] = list(layout_problems(document))
+        document.metadata.lang = language
+        document.write_pdf(target)
+    finally:
+        weasy_log.removeHandler(collect)
+    problems += [(None, f"WeasyPrint: {message}") for message in collect.messages]
+    anchors, bookmarks = {}, []
+    for index, page in enumerate(document.pages):
+        height = page.height * 0.75  # CSS px from the top -> PDF points from the bottom, as WeasyPrint does
+        for name, (x, y, *_) in page.anchors.items():
+            anchors.setdefault(name, (index, x * 0.75, height - y * 0.75))
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((index, level, label, x * 0.75, height - y * 0.75))
+    return Rendered(target, len(document.pages), anchors, bookmarks, problems, started,
+                    time.process_time() - start_cpu)
+
+
+def _render_job(job: tuple) -> Rendered:
+    return render(*job)
+
+
+def _merge(book: Book, front: Rendered, parts: list[Rendered], numbers: Path, target: Path) -> list[str]:
+    """Join the rendered front matter and parts into the book's PDF with
+    pikepdf (qpdf): page numbers stamped on, one outline, one set of named
+    destinations, links between parts resolved. Returns what could not be
+    resolved."""
+    import pikepdf
+    import weasyprint
+    from pikepdf import Array, Dictionary, Name, NameTree, OutlineItem, String
+
+    book_pdf = pikepdf.new()
+    sources = [pikepdf.open(rendered.path) for rendered in [front, *parts]]
+    offsets, anchors, problems = [], {}, []
+    for rendered, source in zip([front, *parts], sources):
+        offsets.append(len(book_pdf.pages))
+        with warnings.catch_warnings():  # it warns that named destinations stay behind: they are made below
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            book_pdf.pages.extend(source.pages)
+        for name, (index, x, y) in rendered.anchors.items():
+            anchors.setdefault(name, (offsets[-1] + index, x, y))
+
+    with pikepdf.open(numbers) as sheet:
+        for page, stamp in list(zip(book_pdf.pages, sheet.pages))[1:]:  # the cover has no number
+            page.add_overlay(book_pdf.copy_foreign(stamp.as_form_xobject()))
+
+    for number, page in enumerate(book_pdf.pages, 1):
+        for annotation in page.obj.get("/Annots", []):
+            uri = str(annotation.get("/A", {}).get("/URI", ""))
+            if uri.startswith(FOREIGN):
+                name = uri.removeprefix(FOREIGN)
+                del annotation.A
+                annotation.Dest = String(name)
+                if name not in anchors:
+                    problems.append(f"page {number}: link to #{name}, which is not in the book")
+
+    destinations = NameTree.new(book_pdf)
+    for name, (index, x, y) in anchors.items():
+        destinations[name] = Array([book_pdf.pages[index].obj, Name.XYZ, x, y, 0])
+    book_pdf.Root.Names = Dictionary(Dests=destinations.obj)
+
+    # Bookmarks nest as WeasyPrint nests them: under the last one of a lower level.
+    with book_pdf.open_outline() as outline:
+        parents: list[tuple[int, list]] = [(0, outline.root)]
+        for offset, rendered in zip(offsets, [front, *parts]):
+            for index, level, label, x, y in rendered.bookmarks:
+                while parents[-1][0] >= level:
+                    parents.pop()
+                item = OutlineItem(label, offset + index, "XYZ", left=x, top=y)
+                parents[-1][1].append(item)
+                parents.append((level, item.children))
+
+    book_pdf.docinfo.update({"/Title": book.title, "/Author": book.author, "/Subject": book.description,
+                             "/Producer": f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}",
+                             "/CreationDate": f"D:{book.date:%Y%m%d}"})
+    book_pdf.Root.Lang = String(book.language)
+    book_pdf.Root.PageMode = Name.UseOutlines  # open with the bookmarks shown
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book_pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in sources:
+        source.close()
+    return problems
+
+
+def _page_problems(rendered: Rendered, offset: int) -> list[str]:
+    return [f"page {offset + index + 1} {message}" if index is not None else message
+            for index, message in rendered.problems]
+
+
+def write_books(jobs: list[tuple[Book, Path, Path]], workers: int | None = None) -> list[Result]:
+    """Render each (book, site_dir, target), one book after another, each
+    using every core."""
+    workers = workers or os.cpu_count() or 1
+    import weasyprint  # noqa: F401  (imported once here, not again in every forked worker)
+    with tempfile.TemporaryDirectory(prefix="handbook-pdf-") as tmp, \
+            ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [_write(book, site_dir, target, Path(tmp) / str(number), pool, workers)
+                for number, (book, site_dir, target) in enumerate(jobs)]
+
+
+def _write(book: Book, site_dir: Path, target: Path, work: Path, pool: ProcessPoolExecutor, workers: int) -> Result:
+    """One book: its parts in the pool; meanwhile, here, the front matter
+    without page numbers (to learn its length); then the front matter with
+    them and, in the pool, the sheet of page numbers; then the merge."""
+    started, start_cpu = time.time(), time.process_time()
+    work.mkdir()
+
+    def job(html_text: str, name: str) -> tuple:
+        return html_text, book.language, book.title, site_dir, work / name
+
+    futures = [pool.submit(_render_job, job(part_html(book, part, site_dir), f"part-{i}.pdf"))
+               for i, part in enumerate(split(book.chapters, workers))]
+    front = render(*job(front_matter_html(book, None), "front.pdf"))
+    parts = [future.result() for future in futures]
+    offsets = [front.pages]
+    for part in parts:
+        offsets.append(offsets[-1] + part.pages)
+    total = offsets.pop()
+    numbers = pool.submit(_render_job, job(page_numbers_html(book, total), "numbers.pdf"))
+    first_pages = {name: offset + index + 1 for part, offset in zip(parts, offsets)
+                   for name, (index, *_) in part.anchors.items() if name.startswith("ch-") and "--" not in name}
+    pages_before = front.pages
+    front = render(*job(front_matter_html(book, first_pages), "front.pdf"))
+    if front.pages != pages_before:  # page numbers cannot lengthen the contents; check rather than trust
+        raise RuntimeError(f"{target.name}: the contents took {front.pages} pages with page numbers "
+                           f"and {pages_before} without")
+    numbers_sheet = numbers.result()
+    problems = [problem for rendered, offset in zip([front, *parts], [0, *offsets])
+                for problem in _page_problems(rendered, offset)]
+    problems += _merge(book, front, parts, numbers_sheet.path, target)
+    cpu = sum(r.cpu_seconds for r in [*parts, numbers_sheet]) + time.process_time() - start_cpu
+    log.debug(f"PDF {target.name}: parts " + ", ".join(f"{p.pages} pages in {p.cpu_seconds:.1f} s" for p in parts))
+    return Result(target, total, time.time() - started, cpu, problems)
+
+
+def write_book(book: Book, site_dir: Path, target: Path) -> Result:
+    """Render one book to target (a path inside site_dir); return what happened."""
+    return write_books([(book, site_dir, target)])[0]
 
 
 def publish(books: list[tuple[object, Book]], site_dir: Path, default_language: str) -> list[Result]:
     """Write each language's PDF into the built site and check it; the hook
-    calls this with (nav, book) pairs once every language is built. The
-    languages render in parallel, one process each: WeasyPrint uses one core."""
+    calls this with (nav, book) pairs once every language is built."""
     jobs = []
-    published.clear()
     for nav, book in books:
         book.chapters = chapters(nav)
         jobs.append((book, site_dir, site_dir / site_path(book.language, default_language)))
-    if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
-        published.extend(_write_and_check(job) for job in jobs)
-    else:
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
-            published.extend(pool.map(_write_and_check, jobs))
+    published[:] = write_books(jobs)
+    for (book, *_), result in zip(jobs, published):
+        result.problems += check_pdf(result.path, book.language, [chapter_title(c) for c in book.chapters])
     return list(published)
 
 
@@ -378,40 +602,6 @@ def benchmark(root: Path) -> list[Result]:
         else:
             os.environ[ENABLE_VARIABLE] = previous
     return list(published)
-
-
-def _write_and_check(job: tuple[Book, Path, Path]) -> Result:
-    book = job[0]
-    result = write_book(*job)
-    result.problems += check_pdf(result.path, book.language, [chapter_title(c) for c in book.chapters])
-    return result
-
-
-def write_book(book: Book, site_dir: Path, target: Path) -> Result:
-    """Render a book to target (a path inside site_dir); return what happened."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
-
-    start, start_cpu = time.perf_counter(), time.process_time()
-    offline = URLFetcher(allowed_protocols={"file", "data"})  # no network, whatever the pages say
-    fonts = FontConfiguration()
-    stylesheets = [CSS(string=font_faces(), font_config=fonts, url_fetcher=offline),
-                   CSS(filename=STYLESHEET, font_config=fonts, url_fetcher=offline)]
-    collect = _Collect()
-    weasy_log = logging.getLogger("weasyprint")
-    weasy_log.addHandler(collect)
-    try:
-        document = HTML(string=assemble(book, site_dir), base_url=site_dir.as_uri() + "/",
-                        url_fetcher=offline).render(stylesheets=stylesheets, font_config=fonts)
-        problems = layout_problems(document)
-        document.metadata.lang = book.language
-        target.parent.mkdir(parents=True, exist_ok=True)
-        document.write_pdf(target)
-    finally:
-        weasy_log.removeHandler(collect)
-    problems += [f"WeasyPrint: {message}" for message in collect.messages]
-    return Result(target, len(document.pages), time.perf_counter() - start, time.process_time() - start_cpu, problems)
 
 
 # --- checking a written PDF (used by the build and the tests) ----------------------
