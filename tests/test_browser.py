@@ -261,6 +261,8 @@ def test_reference_lists_are_not_indexed(built_site):
         locations = [doc["location"] for doc in index["docs"]]
         assert not [loc for loc in locations if loc.endswith("#references") or loc.startswith("references/")]
         assert not [doc["location"] for doc in index["docs"] if "doi.org/" in doc["text"]]
+        # nor are citation numbers: "<sup>1</sup>" would make every page match "1"
+        assert not [doc["location"] for doc in index["docs"] if re.search(r"<sup>[\d,]+</sup>", doc["text"])]
 
 
 def test_typing_a_query_shows_slovenian_results_with_snippets(site_url, visit):

@@ -22,7 +22,8 @@ SKIP_PREFIXES = ("javascript:", "data:", "blob:")
 
 
 TAG = re.compile(r"<(a|link|area|img|script|source|iframe|[a-z][a-z0-9]*)\b([^>]*)>", re.I)
-ATTRIBUTE = re.compile(r"""\s([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# Only the attributes the check reads (a tag's other attributes are skipped).
+ATTRIBUTE = re.compile(r"""\s(id|name|href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
 class _Page:
@@ -33,9 +34,11 @@ class _Page:
         self.ids: set[str] = set()
         self.links: list[tuple[str, str]] = []  # (attribute, url)
         for tag in TAG.finditer(text):
-            name = tag.group(1).lower()
             attributes = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
                           for m in ATTRIBUTE.finditer(tag.group(2))}
+            if not attributes:
+                continue
+            name = tag.group(1).lower()
             if attributes.get("id"):
                 self.ids.add(attributes["id"])
             if name == "a" and attributes.get("name"):

@@ -515,6 +515,8 @@ def _page_problems(rendered: Rendered, offset: int) -> list[str]:
 def write_books(jobs: list[tuple[Book, Path, Path]], workers: int | None = None) -> list[Result]:
     """Render each (book, site_dir, target), one book after another, each
     using every core."""
+    if not jobs:
+        return []
     workers = workers or os.cpu_count() or 1
     import weasyprint  # noqa: F401  (imported once here, not again in every forked worker)
     with tempfile.TemporaryDirectory(prefix="handbook-pdf-") as tmp, \

@@ -111,10 +111,14 @@ FIRST_H1 = re.compile(r"(<h1\b[^>]*>.*?</h1>)", re.S)
 REFERENCE_LIST_TO_END = re.compile(r'<h2 id="references" data-search-exclude="true">.*\Z', re.S)
 
 
+CITATION_MARK = re.compile(r'<sup (?:id="fnref[^"]*"><a class="footnote-ref"[^>]*>[^<]*</a>|class="cite-sep">,)</sup>')
+
+
 def without_references(content: str) -> str:
-    """The page without its reference list and what follows it (the
-    disclaimer): the part search leaves out of the index anyway."""
-    return REFERENCE_LIST_TO_END.sub("", content, count=1)
+    """The page as search should see it: without its reference list and what
+    follows it (the disclaimer), which search leaves out of the index anyway,
+    and without the citation numbers, which would only index "1", "2"..."""
+    return CITATION_MARK.sub("", REFERENCE_LIST_TO_END.sub("", content, count=1))
 
 
 def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None) -> str:
