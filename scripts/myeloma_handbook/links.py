@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 import html
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -64,6 +65,7 @@ def _target_file(site: Path, page: Path, url_path: str, base_path: str = "/") ->
     return target
 
 
+@lru_cache(maxsize=None)  # the same DOI and PubMed links recur on many pages
 def external_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
@@ -112,8 +114,11 @@ def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | 
                     problems.append(Problem(where, source_line(source, url), f"external link {url} {why}",
                                             "write a full https:// address"))
                 continue
-            path_part, anchor = urldefrag(url)
-            target = _target_file(site, page, path_part, base_path) if path_part else page
+            if url.startswith("#"):  # most links (citations, headings): no path to resolve
+                path_part, anchor, target = "", url[1:], page
+            else:
+                path_part, anchor = urldefrag(url)
+                target = _target_file(site, page, path_part, base_path) if path_part else page
             if not target.exists():
                 needle = path_part.rstrip("/").split("/")[-1] or path_part
                 if path_part.endswith(".md"):
