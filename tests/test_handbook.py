@@ -46,3 +46,11 @@ def test_navigation_and_interface_are_translated(built_site):
         assert slovenian in html, slovenian
     english = (built_site / "index.html").read_text(encoding="utf-8")
     assert "Multiple myeloma" in english and "Supportive care" in english
+
+
+def test_page_titles_name_the_page_and_the_handbook_once(built_site):
+    for home, name in ((built_site / "index.html", "Myeloma Handbook"),
+                       (built_site / "sl" / "index.html", "Priročnik o diseminiranem plazmocitomu")):
+        assert re.search(r"<title>(.*?)</title>", home.read_text(encoding="utf-8")).group(1) == name
+    chapter = (built_site / "sl" / "myeloma" / "diagnosis" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>(.*?)</title>", chapter).group(1).endswith(" - Priročnik o diseminiranem plazmocitomu")
