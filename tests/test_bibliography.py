@@ -32,3 +32,25 @@ def test_fast_html_handles_escapes_parentheses_and_autolinks():
                                              ("2389", "2389"), ("1199--1210", "1199-210")])
 def test_vancouver_page_ranges_drop_repeated_digits(pages, expected):
     assert bib._pages(pages) == expected
+
+
+def test_citations_render_as_python_markdown_footnotes_would():
+    """The registry turns mkdocs-bibtex's citation blocks into tokens and then
+    into the footnote HTML Python-Markdown writes: numbers in order of first
+    citation, a repeated citation gets the next fnref id, one list at the end."""
+    from mkdocs_bibtex.citation import CitationBlock
+
+    bibliography = bib.load(ROOT / "bibliography.bib")
+    first, second = list(bibliography.entries.entries)[:2]
+    registry = bib.make_registry(bibliography, "{key}")
+    text = "A [@%s; @%s]. B [@%s]. C [@nosuchkey2020]." % (first, second, second)
+    for block in CitationBlock.from_markdown(text):
+        text = text.replace(str(block), registry.inline_text(block))
+    assert "[@nosuchkey2020]" in text  # left visible for the citation gate to report
+    html = registry.fill_references(markdown.markdown(text), "en")
+    marks = re.findall(r'<sup id="(fnref\d*):([\w-]+)"><a class="footnote-ref" href="#fn:\2">(\d+)</a></sup>', html)
+    assert marks == [("fnref", first, "1"), ("fnref", second, "2"), ("fnref2", second, "2")]
+    assert re.findall(r'<li id="fn:([\w-]+)">', html) == [first, second]
+    assert "⟦" not in html and 'href="#fnref:%s"' % second in html
+    expected = markdown.markdown(f"x[^{first}]\n\n[^{first}]: y", extensions=["footnotes"])  # what the build expects
+    assert '<div class="footnote">\n<hr />\n<ol>\n<li id="fn:' in expected and '<div class="footnote">\n<hr />\n<ol>\n<li id="fn:' in html

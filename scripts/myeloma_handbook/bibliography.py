@@ -298,17 +298,24 @@ def markdown_to_html(text: str) -> str:
 
 
 PLACEHOLDER = re.compile(r"⟦ref:([\w-]+)⟧")
+CITATION = re.compile(r"⟦cite:(\d+)⟧")
 
 
 def make_registry(bibliography: Bibliography, footnote_format: str, annotate=None):
-    """A mkdocs-bibtex registry whose reference text is Vancouver in the
-    language currently being built (set `registry.language`). `annotate(key,
-    language)` returns what follows the reference (the registry-check marker).
+    """A mkdocs-bibtex registry whose references are Vancouver in the language
+    being built. `annotate(key, language)` returns what follows a reference
+    (the registry-check marker).
 
-    mkdocs-bibtex writes each reference into the page as a footnote; here the
-    footnote holds only a placeholder (⟦ref:key⟧), and `fill_references`
-    swaps in the reference rendered to HTML once per language per build, so
-    Markdown does not parse the same long reference on every page."""
+    mkdocs-bibtex finds the citations ([@a; @b]) and asks the registry for
+    their text. Left to itself it would write Markdown footnotes ([^a][^b],
+    plus a definition per reference), and Python-Markdown's footnote handling
+    was most of the cost of citations in a build. So the registry writes a
+    token per citation (⟦cite:n⟧, n indexing `cited`), mkdocs.yml sets
+    `bib_by_default: false` so that no definitions are added, and
+    `fill_references` turns the tokens into the HTML the footnotes extension
+    would have written (numbered marks, then the numbered list), each
+    reference rendered once per language per build. Markdown never sees a
+    footnote."""
     from mkdocs_bibtex.registry import ReferenceRegistry
 
     class VancouverRegistry(ReferenceRegistry):
@@ -316,6 +323,7 @@ def make_registry(bibliography: Bibliography, footnote_format: str, annotate=Non
             self.bib_data = bibliography.entries
             self.footnote_format = footnote_format
             self.language = "en"
+            self.cited: list[tuple[str, ...]] = []  # keys of each citation, by token number
 
         def validate_citation_blocks(self, citation_blocks) -> None:
             """Unknown keys are reported, with file and line, by the citation gate."""
@@ -324,15 +332,14 @@ def make_registry(bibliography: Bibliography, footnote_format: str, annotate=Non
             return set()
 
         def inline_text(self, citation_block) -> str:
-            known = [c for c in citation_block.citations if c.key in self.bib_data.entries]
-            if len(known) != len(citation_block.citations):
+            keys = tuple(c.key for c in citation_block.citations)
+            if not all(key in self.bib_data.entries for key in keys):
                 return str(citation_block)  # leave it visible; the gate fails the strict build
-            return "".join(f"[^{self.footnote_format.format(key=c.key)}]" for c in known)
+            self.cited.append(keys)
+            return f"⟦cite:{len(self.cited) - 1}⟧"  # digits only: no abbreviation can match inside
 
         def reference_text(self, citation) -> str:
-            if citation.key not in self.bib_data.entries:
-                return f"Unknown reference '{citation.key}'"  # the citation gate fails the build
-            return f"⟦ref:{citation.key}⟧"
+            return f"⟦ref:{citation.key}⟧"  # unused while bib_by_default is false
 
         @staticmethod
         def formatted(key: str, language: str) -> str:
@@ -340,6 +347,28 @@ def make_registry(bibliography: Bibliography, footnote_format: str, annotate=Non
             return f"⟦ref:{key}⟧"
 
         def fill_references(self, html: str, language: str) -> str:
+            """Citation tokens -> numbered marks and the page's reference list
+            (in order of first citation, as Python-Markdown numbers
+            footnotes); reference placeholders -> the rendered reference."""
+            numbers: dict[str, int] = {}
+            uses: dict[str, int] = {}
+
+            def marks(match: re.Match) -> str:
+                out = []
+                for key in self.cited[int(match.group(1))]:
+                    number = numbers.setdefault(key, len(numbers) + 1)
+                    uses[key] = uses.get(key, 0) + 1
+                    mark_id = f"fnref:{key}" if uses[key] == 1 else f"fnref{uses[key]}:{key}"
+                    out.append(f'<sup id="{mark_id}"><a class="footnote-ref" href="#fn:{key}">{number}</a></sup>')
+                return "".join(out)
+
+            html = CITATION.sub(marks, html)
+            if numbers:
+                items = "".join(
+                    f'<li id="fn:{key}">\n<p>⟦ref:{key}⟧&#160;<a class="footnote-backref" href="#fnref:{key}" '
+                    f'title="Jump back to footnote {number} in the text">&#8617;</a></p>\n</li>\n'
+                    for key, number in numbers.items())
+                html += f'\n<div class="footnote">\n<hr />\n<ol>\n{items}</ol>\n</div>'
             return PLACEHOLDER.sub(lambda m: _html(m.group(1), language), html)
 
     @lru_cache(maxsize=None)
