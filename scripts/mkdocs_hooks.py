@@ -117,6 +117,7 @@ def on_pre_build(config):
                                  _state.get("reference_note"))
         _state["registry"] = registry
     registry.language = language
+    registry.cited.clear()  # citation tokens live only from a page's Markdown to its HTML
     bibtex.registry = registry
 
 
