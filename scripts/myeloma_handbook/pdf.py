@@ -400,7 +400,6 @@ class Rendered:
     anchors: dict[str, tuple[int, float, float]]              # name -> (page index, x, y) in PDF points
     bookmarks: list[tuple[int, int, str, float, float]]       # (page index, level, label, x, y)
     problems: list[tuple[int | None, str]]                    # (page index or None, message)
-    started: float                                            # time.time() when rendering began
     cpu_seconds: float
 
 
@@ -411,7 +410,7 @@ def render(html_text: str, language: str, title: str, site_dir: Path, target: Pa
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
-    started, start_cpu = time.time(), time.process_time()
+    start_cpu = time.process_time()
     offline = URLFetcher(allowed_protocols={"file", "data"})  # no network, whatever the pages say
     fonts = FontConfiguration()
     running_title = f"@page {{ @top-left {{ content: {_css_string(title)}; }} }}"
@@ -437,7 +436,7 @@ def render(html_text: str, language: str, title: str, site_dir: Path, target: Pa
             anchors.setdefault(name, (index, x * 0.75, height - y * 0.75))
         for level, label, (x, y), _state in page.bookmarks:
             bookmarks.append((index, level, label, x * 0.75, height - y * 0.75))
-    return Rendered(target, len(document.pages), anchors, bookmarks, problems, started,
+    return Rendered(target, len(document.pages), anchors, bookmarks, problems,
                     time.process_time() - start_cpu)
 
 
