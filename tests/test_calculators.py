@@ -154,7 +154,18 @@ mde_case("mde-hb-99-met", criterion("A", "met", via="absolute"), hb=99)
 mde_case("mde-hb-20-below-LLN-not-met", criterion("A", "not_met"), hb=110, hbLln=130)
 mde_case("mde-hb-21-below-LLN-met", criterion("A", "met", via="below_lln"), hb=109, hbLln=130)
 mde_case("mde-no-lytic-lesion", criterion("B", "not_met"), lyticLesions=0)
-mde_case("mde-one-lytic-lesion", criterion("B", "met"), lyticLesions=1)
+mde_case("mde-two-lytic-lesions", criterion("B", "met"), lyticLesions=2)
+# One lesion counts only with clonal marrow plasma cells >= 10 %; below 10 %, IMWG 2014
+# requires more than one lesion (otherwise: solitary plasmacytoma with minimal marrow
+# involvement); without a marrow value the criterion stays open.
+mde_case("mde-one-lytic-lesion-without-marrow-open",
+         {**criterion("B", "undetermined", note="single_lesion_no_marrow"), "definition": "undetermined"}, lyticLesions=1)
+mde_case("mde-one-lytic-lesion-marrow-12", {**criterion("B", "met"), "definition": "met"}, bmpc=12, lyticLesions=1)
+mde_case("mde-one-lytic-lesion-marrow-exactly-10", {**criterion("B", "met"), "definition": "met", "alternative": None},
+         bmpc=10, lyticLesions=1)
+mde_case("mde-one-lytic-lesion-marrow-5-no-plasmacytoma",
+         {**criterion("B", "not_met", note="single_lesion_low_marrow"), "definition": "not_met", "clonal": "not_met",
+          "alternative": None}, bmpc=5, lyticLesions=1)
 mde_case("mde-bmpc-59", {**criterion("S", "not_met"), "clonal": "met"}, bmpc=59)
 mde_case("mde-bmpc-60", {**criterion("S", "met"), "definition": "met"}, bmpc=60)
 mde_case("mde-flc-ratio-100-involved-100", {**criterion("Li", "met"), "flcRatio": 100}, flcInvolved=100, flcUninvolved=1)
@@ -165,6 +176,33 @@ mde_case("mde-one-mri-lesion", criterion("M", "not_met"), mriLesions=1)
 mde_case("mde-two-mri-lesions", criterion("M", "met"), mriLesions=2)
 mde_case("mde-definition-met", {"ok": True, "definition": "met", "clonal": "met", "events": ["C"]}, bmpc=12, calcium=2.8)
 mde_case("mde-definition-plasmacytoma", {"ok": True, "definition": "met", "clonal": "met"}, plasmacytoma=True, hb=85)
+# A biopsy-proven plasmacytoma with < 10 % clonal marrow plasma cells and one lytic lesion
+# is a solitary plasmacytoma with minimal marrow involvement, not myeloma; two lesions are.
+PLASMACYTOMA_REST_NORMAL = dict(calcium=2.4, calciumUln=2.6, crcl=80, creatinine=80, hb=135, hbLln=120,
+                                flcInvolved=40, flcUninvolved=10, mriLesions=1)
+mde_case("mde-plasmacytoma-marrow-5-one-lesion-is-solitary",
+         {**criterion("B", "not_met", note="single_lesion_low_marrow"), "definition": "not_met", "events": [],
+          "clonal": "met", "alternative": "solitary_minimal_marrow"}, plasmacytoma=True, bmpc=5, lyticLesions=1)
+mde_case("mde-plasmacytoma-marrow-5-one-lesion-all-assessed",
+         {"ok": True, "definition": "not_met", "events": [], "notAssessed": [], "alternative": "solitary_minimal_marrow"},
+         plasmacytoma=True, bmpc=5, lyticLesions=1, **PLASMACYTOMA_REST_NORMAL)
+mde_case("mde-plasmacytoma-marrow-5-two-lesions-is-myeloma",
+         {**criterion("B", "met"), "definition": "met", "events": ["B"], "alternative": None},
+         plasmacytoma=True, bmpc=5, lyticLesions=2)
+mde_case("mde-plasmacytoma-marrow-9.9-one-lesion", {"ok": True, "definition": "not_met", "alternative": "solitary_minimal_marrow"},
+         plasmacytoma=True, bmpc=9.9, lyticLesions=1)
+mde_case("mde-plasmacytoma-marrow-exactly-10-one-lesion-is-myeloma",
+         {**criterion("B", "met"), "definition": "met", "alternative": None}, plasmacytoma=True, bmpc=10, lyticLesions=1)
+mde_case("mde-plasmacytoma-marrow-0-one-lesion-is-solitary", {"ok": True, "definition": "not_met", "alternative": "solitary"},
+         plasmacytoma=True, bmpc=0, lyticLesions=1)
+mde_case("mde-plasmacytoma-marrow-5-no-bone-lesion", {"ok": True, "definition": "not_met", "alternative": "solitary_minimal_marrow"},
+         plasmacytoma=True, bmpc=5, lyticLesions=0)
+mde_case("mde-plasmacytoma-marrow-5-one-lesion-hypercalcaemia-is-myeloma",
+         {"ok": True, "definition": "met", "events": ["C"], "alternative": None},
+         plasmacytoma=True, bmpc=5, lyticLesions=1, calcium=3.0)
+mde_case("mde-plasmacytoma-no-marrow-one-lesion-open",
+         {**criterion("B", "undetermined"), "definition": "undetermined", "alternative": None},
+         plasmacytoma=True, lyticLesions=1)
 mde_case("mde-clonal-below-10-not-met", {"ok": True, "definition": "not_met", "clonal": "not_met", "events": ["C"]},
          bmpc=8, calcium=2.8)
 mde_case("mde-event-without-marrow-undetermined", {"ok": True, "definition": "undetermined", "clonal": "not_assessed"},

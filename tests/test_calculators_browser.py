@@ -194,6 +194,35 @@ def test_myeloma_defining_events_with_the_unit_switch(visit, language):
 
 
 @pytest.mark.parametrize("language", ["en", "sl"])
+def test_plasmacytoma_with_one_lesion_and_low_marrow_is_not_myeloma(visit, language):
+    """IMWG 2014: with clonal marrow plasma cells < 10 %, more than one bone lesion is
+    required; a biopsy-proven plasmacytoma, 5 % and one lytic lesion is a solitary
+    plasmacytoma with minimal marrow involvement, and a second lesion makes it myeloma."""
+    page = visit(language, PLACES["mde"])
+    calculator = page.calculator("mde")
+    checkbox = calculator.locator('input[name="plasmacytoma"]')
+    checkbox.focus()
+    page.page.keyboard.press("Space")
+    page.type_into(calculator, "bmpc", "5")
+    page.type_into(calculator, "lyticLesions", "1")
+    page.page.keyboard.press("Enter")
+    text = result_text(calculator)
+    first = text.splitlines()[0]
+    assert first.startswith({"en": "Not multiple myeloma by IMWG 2014",
+                             "sl": "Po merilih IMWG 2014 s temi vrednostmi ne gre za DP"}[language]), first
+    assert {"en": "solitary plasmacytoma with minimal marrow involvement",
+            "sl": "solitarni plazmocitom z minimalno prizadetostjo kostnega mozga"}[language] in first
+    assert {"en": "requires more than one bone lesion", "sl": "zahtevajo več kot eno kostno lezijo"}[language] in text
+    # the summary names the ticked box in the page's language
+    assert {"en": "plasmacytoma: present", "sl": "plazmocitom: da"}[language] in text, text
+    page.type_into(calculator, "lyticLesions", "2")
+    page.page.keyboard.press("Enter")
+    first = result_text(calculator).splitlines()[0]
+    assert first.startswith({"en": "IMWG 2014 definition of multiple myeloma met",
+                             "sl": "Opredelitev DP po IMWG 2014 je izpolnjena"}[language]), first
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
 def test_frailty_and_corrected_calcium(visit, language):
     page = visit(language, PLACES["frailty"])
     calculator = page.calculator("frailty")

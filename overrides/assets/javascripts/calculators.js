@@ -269,9 +269,17 @@
     else if (lt(inputs.hb, t.hb)) criteria.A = { status: "met", via: "absolute" };
     else if (present(inputs.hbLln) && gt(inputs.hbLln - inputs.hb, t.hbBelowLln)) criteria.A = { status: "met", via: "below_lln" };
     else criteria.A = { status: "not_met", note: present(inputs.hbLln) ? null : "no_lln" };
-    // B: one or more osteolytic lesions on skeletal radiography, CT or PET-CT.
-    criteria.B = !present(inputs.lyticLesions) ? { status: "not_assessed" }
-      : { status: inputs.lyticLesions >= 1 ? "met" : "not_met" };
+    // B: one or more osteolytic lesions on skeletal radiography, CT or PET-CT;
+    // with clonal marrow plasma cells < 10 %, more than one lesion is needed, so
+    // that a solitary plasmacytoma with minimal marrow involvement is not
+    // called myeloma (IMWG 2014). One lesion with no marrow value stays open.
+    var lowMarrow = present(inputs.bmpc) && lt(inputs.bmpc, 10);
+    if (!present(inputs.lyticLesions)) criteria.B = { status: "not_assessed" };
+    else if (inputs.lyticLesions === 0) criteria.B = { status: "not_met" };
+    else if (inputs.lyticLesions > 1) criteria.B = { status: "met" };
+    else if (!present(inputs.bmpc)) criteria.B = { status: "undetermined", note: "single_lesion_no_marrow" };
+    else if (lowMarrow) criteria.B = { status: "not_met", note: "single_lesion_low_marrow" };
+    else criteria.B = { status: "met" };
     // S: clonal bone-marrow plasma cells ≥ 60 %.
     criteria.S = !present(inputs.bmpc) ? { status: "not_assessed" } : { status: ge(inputs.bmpc, 60) ? "met" : "not_met" };
     // Li: involved/uninvolved FLC ratio ≥ 100 with involved FLC ≥ 100 mg/L.
@@ -288,13 +296,24 @@
     var order = ["C", "R", "A", "B", "S", "Li", "M"];
     var events = order.filter(function (k) { return criteria[k].status === "met"; });
     var notAssessed = order.filter(function (k) { return criteria[k].status === "not_assessed"; });
+    var open = order.filter(function (k) { return criteria[k].status !== "met" && criteria[k].status !== "not_met"; });
     var clonal = inputs.plasmacytoma === true || (present(inputs.bmpc) && ge(inputs.bmpc, 10)) ? "met"
       : present(inputs.bmpc) ? "not_met" : "not_assessed";
     var definition = "undetermined";
     if (clonal === "met" && events.length) definition = "met";
-    else if (clonal === "not_met" || (!events.length && !notAssessed.length)) definition = "not_met";
+    else if (clonal === "not_met" || (!events.length && !open.length)) definition = "not_met";
+    // What the values describe instead: a biopsy-proven plasmacytoma, clonal
+    // marrow plasma cells < 10 %, at most one bone lesion and no event among
+    // the values entered is a solitary plasmacytoma (with minimal marrow
+    // involvement when clonal cells are present), not myeloma.
+    var alternative = null;
+    if (inputs.plasmacytoma === true && lowMarrow && present(inputs.lyticLesions) && inputs.lyticLesions <= 1 &&
+        !events.length) {
+      alternative = gt(inputs.bmpc, 0) ? "solitary_minimal_marrow" : "solitary";
+      definition = "not_met";
+    }
     return { ok: true, units: units, criteria: criteria, events: events, notAssessed: notAssessed,
-             flcRatio: ratio, clonal: clonal, definition: definition };
+             flcRatio: ratio, clonal: clonal, definition: definition, alternative: alternative };
   }
 
   function creatinineMgDl(inputs) {
@@ -372,7 +391,7 @@
       creatConventional: "mg/dL",
       caSi: "mmol/L and g/L",
       caConventional: "mg/dL and g/dL",
-      yes: "present", no: "absent",
+      yes: "present", no: "absent", checkboxOn: "present",
       ldhYes: "above the upper limit of normal", ldhNo: "normal",
       female: "female", male: "male",
       optional: "optional",
@@ -446,13 +465,20 @@
         notes: { no_uln: "Calcium is not above the absolute threshold; enter the upper limit of normal to check the relative one.",
                  no_lln: "Haemoglobin is not below the absolute threshold; enter the lower limit of normal to check the relative one.",
                  no_crcl: "Creatinine is not above the threshold; creatinine clearance was not entered.",
-                 no_creatinine: "Creatinine clearance is not below 40 mL/min; serum creatinine was not entered." },
+                 no_creatinine: "Creatinine clearance is not below 40 mL/min; serum creatinine was not entered.",
+                 single_lesion_low_marrow: "One bone lesion with clonal marrow plasma cells below 10 %: IMWG 2014 then requires more than one bone lesion, so the bone criterion is not met.",
+                 single_lesion_no_marrow: "One bone lesion: it counts only if clonal marrow plasma cells are 10 % or more (below 10 %, more than one lesion is required); the marrow result is needed." },
         ratio: "Involved/uninvolved FLC ratio: {ratio}.",
         definition: {
           met: "IMWG 2014 definition of multiple myeloma met: clonal plasma cells ≥10 % or a plasmacytoma, and at least one myeloma-defining event.",
           not_met: "IMWG 2014 definition of multiple myeloma not met by these values.",
           undetermined: "IMWG 2014 definition of multiple myeloma: cannot be decided from these values."
         },
+        alternative: {
+          solitary_minimal_marrow: "Not multiple myeloma by IMWG 2014 with these values: a biopsy-proven plasmacytoma with clonal marrow plasma cells below 10 % and no more than one bone lesion is a solitary plasmacytoma with minimal marrow involvement.",
+          solitary: "Not multiple myeloma by IMWG 2014 with these values: a biopsy-proven plasmacytoma without clonal marrow plasma cells and with no more than one bone lesion is a solitary plasmacytoma."
+        },
+        alternativeOpen: "Any other myeloma-defining event would make it myeloma, so the events not yet entered still need to be assessed.",
         clonal: { met: "", not_met: "Clonal plasma cells are <10 % and no plasmacytoma was ticked.",
                   not_assessed: "Clonal bone-marrow plasma cells were not entered." },
         attribution: "CRAB features count only if they are attributable to the plasma-cell disorder."
@@ -485,7 +511,7 @@
       creatConventional: "mg/dl",
       caSi: "mmol/l in g/l",
       caConventional: "mg/dl in g/dl",
-      yes: "prisotna", no: "odsotna",
+      yes: "prisotna", no: "odsotna", checkboxOn: "da",
       ldhYes: "nad zgornjo mejo normale", ldhNo: "normalna",
       female: "ženski", male: "moški",
       optional: "neobvezno",
@@ -518,7 +544,7 @@
         switchHint: " ali zamenjajte enote",
         integer: "{label}: vnesite celo število.",
         half: "{label}: vnesite cele ali polovične točke.",
-        pair: "{label}: potrebno tudi za presojo vrednosti, vnesene skupaj z njim.",
+        pair: "{label}: ta podatek potrebujemo tudi za presojo vrednosti, vnesene skupaj z njim.",
         nothing: "Vnesite vsaj eno laboratorijsko vrednost, izvid kostnega mozga ali slikovne preiskave."
       },
       iss: {
@@ -559,13 +585,20 @@
         notes: { no_uln: "Kalcij ni nad absolutno mejo; za preverbo relativne meje vnesite zgornjo mejo normale.",
                  no_lln: "Hemoglobin ni pod absolutno mejo; za preverbo relativne meje vnesite spodnjo mejo normale.",
                  no_crcl: "Kreatinin ni nad mejo; očistek kreatinina ni vnesen.",
-                 no_creatinine: "Očistek kreatinina ni pod 40 ml/min; serumski kreatinin ni vnesen." },
+                 no_creatinine: "Očistek kreatinina ni pod 40 ml/min; serumski kreatinin ni vnesen.",
+                 single_lesion_low_marrow: "Ena kostna lezija ob manj kot 10 % klonskih plazmatk v kostnem mozgu: merila IMWG 2014 tedaj zahtevajo več kot eno kostno lezijo, zato kostno merilo ni izpolnjeno.",
+                 single_lesion_no_marrow: "Ena kostna lezija: šteje le, če je klonskih plazmatk v kostnem mozgu 10 % ali več (pri manj kot 10 % je potrebna več kot ena lezija); potreben je še izvid kostnega mozga." },
         ratio: "Razmerje prizadete proti neprizadeti FLC: {ratio}.",
         definition: {
           met: "Opredelitev DP po IMWG 2014 je izpolnjena: klonske plazmatke ≥ 10 % ali plazmocitom in vsaj en dogodek, ki opredeljuje DP.",
           not_met: "Opredelitev DP po IMWG 2014 s temi vrednostmi ni izpolnjena.",
           undetermined: "Opredelitev DP po IMWG 2014: iz teh vrednosti ni mogoče odločiti."
         },
+        alternative: {
+          solitary_minimal_marrow: "Po merilih IMWG 2014 s temi vrednostmi ne gre za DP: z biopsijo dokazan plazmocitom z manj kot 10 % klonskih plazmatk v kostnem mozgu in z največ eno kostno lezijo je solitarni plazmocitom z minimalno prizadetostjo kostnega mozga.",
+          solitary: "Po merilih IMWG 2014 s temi vrednostmi ne gre za DP: z biopsijo dokazan plazmocitom brez klonskih plazmatk v kostnem mozgu in z največ eno kostno lezijo je solitarni plazmocitom."
+        },
+        alternativeOpen: "Vsak drug dogodek, ki opredeljuje DP, bi pomenil DP, zato ocenimo še dogodke, ki niso vneseni.",
         clonal: { met: "", not_met: "Klonskih plazmatk je < 10 % in plazmocitom ni označen.",
                   not_assessed: "Delež klonskih plazmatk v kostnem mozgu ni vnesen." },
         attribution: "Značilnosti CRAB štejejo le, če jih lahko pripišemo bolezni plazmatk."
@@ -744,7 +777,7 @@
       var shown;
       if (def.kind === "yesno") shown = def.name === "ldhHigh" ? (value ? s.ldhYes : s.ldhNo) : (value ? s.yes : s.no);
       else if (def.kind === "sex") shown = s[value];
-      else if (def.kind === "checkbox") { if (!value) return; shown = s.yes; }
+      else if (def.kind === "checkbox") { if (!value) return; shown = s.checkboxOn; }
       else shown = withUnit(value, unitsOf(def, inputs.units === "conventional" ? "conventional" : "si"), lang);
       parts.push(s.labels[def.name] + ": " + shown);
     });
@@ -775,7 +808,7 @@
         return t.items[key] + " " + result.itemPoints[key];
       }).join(", ") }));
     } else if (kind === "mde") {
-      verdict = t.definition[result.definition];
+      verdict = result.alternative ? t.alternative[result.alternative] : t.definition[result.definition];
       if (result.events.length) {
         lines.push(fill(t.events, { list: result.events.map(function (k) {
           var via = result.criteria[k].via;
@@ -784,13 +817,14 @@
       } else {
         lines.push(t.none);
       }
-      ["C", "R", "A"].forEach(function (k) {
+      ["C", "R", "A", "B"].forEach(function (k) {
         var note = result.criteria[k].note;
         if (note) lines.push(t.notes[note]);
       });
       if (result.flcRatio !== null) lines.push(fill(t.ratio, { ratio: formatNumber(result.flcRatio, lang, 1) }));
       if (result.notAssessed.length) {
         lines.push(fill(t.notAssessed, { list: result.notAssessed.map(function (k) { return t.names[k]; }).join("; ") }));
+        if (result.alternative) lines.push(t.alternativeOpen);
       }
       if (t.clonal[result.clonal]) lines.push(t.clonal[result.clonal]);
       lines.push(t.attribution);
