@@ -250,6 +250,43 @@ def references(online: bool, report: str | None = None, max_age_days: int | None
     return 1 if failed else 0
 
 
+def reference_record(args) -> int:
+    """`references --record KEY ...`: write the verification record of an entry
+    you checked (bibliography-checks.yml); `--missing`: list entries without one."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import datetime as dt
+
+    from myeloma_handbook import bibliography, reference_records
+
+    bib_path = Path(args.project).resolve() / "bibliography.bib"
+    if args.missing:
+        loaded = bibliography.load(bib_path)
+        records = reference_records.load(bib_path.with_name(reference_records.RECORDS_FILE))
+        problems = reference_records.check(loaded, records, require_every_entry=True)
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s)" if problems else "Every entry has a current verification record.")
+        return 1 if problems else 0
+    if not (args.url or args.unverifiable):
+        print("references --record: give --url (the record you read) or --unverifiable REASON", file=sys.stderr)
+        return 2
+
+    def words(text: str) -> list[str]:
+        return [w.strip() for w in text.split(",") if w.strip()]
+
+    try:
+        written = reference_records.write_record(
+            bib_path, args.record, url=args.url, matched=words(args.fields), unconfirmed=words(args.unconfirmed),
+            corrections=args.correction, reason=args.unverifiable, via=args.via, note=args.note,
+            checked=dt.date.fromisoformat(args.date) if args.date else None)
+    except ValueError as error:
+        print(f"references --record {args.record}: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.record}: {written['status']}, fingerprint {written['fingerprint']} "
+          f"(written to {reference_records.RECORDS_FILE})")
+    return 0
+
+
 def pdf_bench() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook import pdf
@@ -302,6 +339,19 @@ def make_parser() -> argparse.ArgumentParser:
     refs.add_argument("--report", metavar="FILE", help="also append the Markdown report to FILE")
     refs.add_argument("--max-age-days", type=int, help="re-ask answers older than this (default 90)")
     refs.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
+    record = refs.add_argument_group("recording a check by hand (bibliography-checks.yml; CONTRIBUTING, "
+                                     "\"Adding a reference\")")
+    record.add_argument("--record", metavar="KEY", help="record that you checked entry KEY against a record of the work")
+    record.add_argument("--url", help="the record you read: PubMed/PMC, the publisher, the trial registry, the regulator")
+    record.add_argument("--fields", default="", help="comma-separated fields that matched the record, e.g. "
+                        "author,title,journal,year,volume,number,pages,doi,pmid")
+    record.add_argument("--unconfirmed", default="", help="comma-separated fields no record showed (status partial)")
+    record.add_argument("--correction", action="append", default=[], help="what you corrected in the entry (repeatable)")
+    record.add_argument("--unverifiable", metavar="REASON", help="the work could not be found: what was looked for")
+    record.add_argument("--via", help="how the record was read when not at its address, e.g. through a copy")
+    record.add_argument("--note", help="anything else a later checker should know")
+    record.add_argument("--date", help="the day you read the record, YYYY-MM-DD (default today)")
+    record.add_argument("--missing", action="store_true", help="list the entries that have no verification record")
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
     sub.add_parser("lock")
@@ -352,6 +402,8 @@ def main() -> int:
         return check()
     if args.command == "links":
         return links_online(args.report)
+    if args.command == "references" and (args.record or args.missing):
+        return reference_record(args)
     if args.command == "references":
         return references(args.online, args.report, args.max_age_days, Path(args.project).resolve())
     if args.command == "new":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
+from . import reference_records
 from .front_matter import check_front_matter, read_front_matter
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
                               scan_evidence_labels, scan_numbers)
@@ -179,6 +180,10 @@ def check_sources(project: Project) -> Report:
     bibliography = bib.load(project.bib_path, project.rel(project.bib_path))
     report.bibliography = bibliography
     report.problems.extend(bibliography.problems)
+    records_path = project.bib_path.with_name(reference_records.RECORDS_FILE)
+    report.problems.extend(reference_records.check(
+        bibliography, reference_records.load(records_path, project.rel(records_path)), project.rel(project.bib_path),
+        project.rel(records_path), require_every_entry=reference_records.REQUIRE_EVERY_ENTRY))
     report.problems.extend(check_twins(project))
     for lang in LANGUAGES:
         for name, path in project.pages(lang).items():

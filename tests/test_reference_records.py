@@ -1,0 +1,206 @@
+"""Verification records of bibliography.bib (scripts/myeloma_handbook/reference_records.py):
+every bad input fails with its exact file:line message; the recording command
+writes a record the gate accepts; the real records file is well formed."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, make_fixture
+from myeloma_handbook import bibliography as bib
+from myeloma_handbook import reference_records as rr
+from myeloma_handbook.checks import Project, check_sources
+
+TODAY = dt.date(2026, 12, 6)
+
+
+def project_at(tmp_path):
+    return make_fixture("base", tmp_path / "p")
+
+
+def gate(project, require_every_entry=True) -> list[str]:
+    loaded = bib.load(project / "bibliography.bib")
+    records = rr.load(project / rr.RECORDS_FILE)
+    return [str(p) for p in rr.check(loaded, records, require_every_entry=require_every_entry, today=TODAY)]
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_fixture_records_pass(tmp_path):
+    assert gate(project_at(tmp_path)) == []
+
+
+def test_entry_without_a_record(tmp_path):
+    project = project_at(tmp_path)
+    edit(project / rr.RECORDS_FILE, "registry2024:\n", "registry2025:\n")
+    assert gate(project) == [
+        "bibliography-checks.yml:19: record 'registry2025' names no entry of bibliography.bib -> remove the record, "
+        "or correct its key to the entry's",
+        "bibliography.bib:14: entry 'registry2024' has no verification record in bibliography-checks.yml -> check "
+        "every field against PubMed or the publisher's page, then run `python3 scripts/handbook.py references "
+        "--record registry2024 --url ... --fields ...`",
+    ]
+    # While the existing entries are being checked, the build's gate leaves missing records to `--missing`.
+    assert [p for p in gate(project, require_every_entry=False) if "no verification record" in p] == []
+
+
+def test_entry_edited_after_its_verification(tmp_path):
+    project = project_at(tmp_path)
+    edit(project / "bibliography.bib", "pages        = {335--351}", "pages        = {335--352}")
+    new = rr.fingerprint(bib.load(project / "bibliography.bib").entries.entries["smith2020trial"])
+    assert gate(project) == [
+        f"bibliography.bib:1: entry 'smith2020trial' was edited after its verification of 2026-12-01 (fingerprint "
+        f"{new}, recorded e2b5ba2c380f) -> check the changed fields against the record, then run `python3 "
+        "scripts/handbook.py references --record smith2020trial --url ... --fields ...` again"]
+
+
+def test_layout_and_keywords_do_not_change_the_fingerprint(tmp_path):
+    project = project_at(tmp_path)
+    path = project / "bibliography.bib"
+    text = path.read_text(encoding="utf-8")
+    # Reordered fields, other spacing, a label: the same entry as verified.
+    text = text.replace("  volume       = {12},\n  number       = {3},\n", "  number = {3},   volume = {12},\n")
+    text = text.replace("  pmid         = {12345678},\n", "  pmid = {12345678},\n  keywords = {congress},\n")
+    path.write_text(text, encoding="utf-8")
+    assert gate(project) == []
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("  status: verified\n  checked: 2026-12-01\n  record: https://example.org/registry\n",
+     "  status: checked\n  checked: 2026-12-01\n  record: https://example.org/registry\n",
+     "bibliography-checks.yml:19: record 'registry2024' has status 'checked' -> write one of verified, partial, "
+     "unverifiable"),
+    ("  checked: 2026-12-01\n  record: https://example.org/registry\n",
+     "  checked: 1.12.2026\n  record: https://example.org/registry\n",
+     "bibliography-checks.yml:19: record 'registry2024' has checked '1.12.2026' -> write the date the record was "
+     "read, YYYY-MM-DD"),
+    ("  checked: 2026-12-01\n  record: https://example.org/registry\n",
+     "  checked: 2027-01-01\n  record: https://example.org/registry\n",
+     "bibliography-checks.yml:19: record 'registry2024' is dated 2027-01-01, in the future -> write the date it "
+     "was read"),
+    ("  record: https://example.org/registry\n", "  record: the registry\n",
+     "bibliography-checks.yml:19: record 'registry2024' does not give the address of the record that was read -> "
+     "write record: https://... (PubMed, the publisher, the registry, the regulator)"),
+    ("  matched: [author, title, howpublished, year, url]\n", "  matched: [author, title, howpublished, year]\n",
+     "bibliography-checks.yml:19: record 'registry2024' does not say whether url matched -> list each field under "
+     "matched or unconfirmed"),
+    ("  matched: [author, title, howpublished, year, url]\n",
+     "  matched: [author, title, howpublished, year, url, volume]\n",
+     "bibliography-checks.yml:19: record 'registry2024' names field(s) the entry does not have: volume -> the "
+     "entry's fields are author, title, howpublished, year, url"),
+    ("  matched: [author, title, howpublished, year, url]\n", "  matched: author, title\n",
+     "bibliography-checks.yml:19: record 'registry2024' 'matched' is not a list of words -> write matched: [a, b] "
+     "or leave it out"),
+    ("  matched: [author, title, howpublished, year, url]\n",
+     "  matched: [author, title, howpublished, year]\n  unconfirmed: [url]\n",
+     "bibliography-checks.yml:19: record 'registry2024' is 'verified' but lists unconfirmed fields -> make it "
+     "status: partial"),
+    ("  fingerprint: 3196076aa567\n", "  fingerprint: 3196076aa567\n  reviewer: me\n",
+     "bibliography-checks.yml:19: record 'registry2024' has unknown field(s) reviewer -> use only status, checked, "
+     "record, via, matched, unconfirmed, corrections, reason, note, fingerprint"),
+    ("  fingerprint: 3196076aa567\n", "  fingerprint: abc\n",
+     "bibliography-checks.yml:19: record 'registry2024' has no valid fingerprint -> let `python3 "
+     "scripts/handbook.py references --record registry2024 ...` write it"),
+    ("  status: partial\n", "  status: unverifiable\n", None),  # see below: a reason is needed
+])
+def test_malformed_record(tmp_path, old, new, message):
+    project = project_at(tmp_path)
+    edit(project / rr.RECORDS_FILE, old, new)
+    if message is None:
+        message = ("bibliography-checks.yml:10: record 'dog2017' is 'unverifiable' without a reason -> write reason: "
+                   "what was looked for and not found")
+    assert gate(project) == [message]
+
+
+def test_partial_without_unconfirmed_fields(tmp_path):
+    project = project_at(tmp_path)
+    edit(project / rr.RECORDS_FILE, "  matched: [author, title, journal, year]\n  unconfirmed: [pmid]\n",
+         "  matched: [author, title, journal, year, pmid]\n")
+    assert gate(project) == ["bibliography-checks.yml:10: record 'dog2017' is 'partial' but lists no unconfirmed "
+                             "field -> name them, or make it verified"]
+
+
+def test_records_file_that_is_not_yaml_or_not_a_mapping(tmp_path):
+    project = project_at(tmp_path)
+    edit(project / rr.RECORDS_FILE, "  status: verified\n  checked: 2026-12-01\n  record: https://example.org/regi",
+         "  status: verified\n checked: [2026\n  record: https://example.org/regi")
+    found = gate(project)
+    assert found[0].startswith("bibliography-checks.yml:2") and ": not valid YAML -> fix the record near this line" \
+        in found[0]
+    (project / rr.RECORDS_FILE).write_text("- smith2020trial\n", encoding="utf-8")
+    assert gate(project, require_every_entry=False) == [
+        "bibliography-checks.yml:1: is not a mapping of entry keys to records -> write one `key:` per entry, its "
+        "record indented below it"]
+
+
+def test_the_source_gates_report_stale_records(tmp_path):
+    """Through check_sources: what the build hook and `handbook.py check` run."""
+    project = project_at(tmp_path)
+    edit(project / "bibliography.bib", "title        = {A randomised trial of something}",
+         "title        = {A randomised trial of something else}")
+    found = [str(p) for p in check_sources(Project.at(project)).problems]
+    assert len(found) == 1 and found[0].startswith("bibliography.bib:1: entry 'smith2020trial' was edited after "
+                                                   "its verification of 2026-12-01")
+
+
+def handbook(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "handbook.py"), *args], capture_output=True,
+                          text=True, cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+
+
+def test_record_command_writes_a_record_the_gate_accepts(tmp_path):
+    project = project_at(tmp_path)
+    edit(project / "bibliography.bib", "pages        = {335--351}", "pages        = {335--352}")
+    result = handbook("references", "--project", str(project), "--record", "smith2020trial",
+                      "--url", "https://pubmed.ncbi.nlm.nih.gov/12345678/", "--date", "2026-12-05",
+                      "--fields", "author,title,journal,year,volume,number,pages,doi",
+                      "--unconfirmed", "pmid", "--correction", "pages 335-351 -> 335-352 (the record's)")
+    assert result.returncode == 0, result.stderr
+    assert "smith2020trial: partial, fingerprint" in result.stdout
+    record = rr.load(project / rr.RECORDS_FILE).data["smith2020trial"]
+    assert record["status"] == "partial" and record["checked"] == dt.date(2026, 12, 5)
+    assert record["corrections"] == ["pages 335-351 -> 335-352 (the record's)"] and record["unconfirmed"] == ["pmid"]
+    assert gate(project) == []
+    missing = handbook("references", "--project", str(project), "--missing")
+    assert missing.returncode == 0 and "Every entry has a current verification record." in missing.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--record", "nosuch2020", "--url", "https://example.org/x", "--fields", "title"],
+     "references --record nosuch2020: no entry 'nosuch2020' in bibliography.bib"),
+    (["--record", "registry2024", "--url", "https://example.org/registry", "--fields", "author,title"],
+     "references --record registry2024: record 'registry2024' does not say whether howpublished, year, url matched"),
+    (["--record", "registry2024", "--fields", "author"],
+     "references --record: give --url (the record you read) or --unverifiable REASON"),
+])
+def test_record_command_refuses_an_incomplete_record(tmp_path, args, message):
+    project = project_at(tmp_path)
+    before = (project / rr.RECORDS_FILE).read_text(encoding="utf-8")
+    result = handbook("references", "--project", str(project), *args)
+    assert result.returncode != 0 and message in result.stderr
+    assert (project / rr.RECORDS_FILE).read_text(encoding="utf-8") == before
+
+
+def test_missing_lists_entries_without_records(tmp_path):
+    project = project_at(tmp_path)
+    (project / rr.RECORDS_FILE).unlink()
+    result = handbook("references", "--project", str(project), "--missing")
+    assert result.returncode == 1
+    assert "bibliography.bib:23: entry 'dog2017' has no verification record" in result.stdout
+    assert result.stdout.strip().endswith("3 problem(s)")
+
+
+def test_the_real_records_are_well_formed_and_current():
+    """Every record names an entry, is well formed and matches its entry's
+    fingerprint (the same check as the build's)."""
+    loaded = bib.load(ROOT / "bibliography.bib")
+    records = rr.load(ROOT / rr.RECORDS_FILE)
+    assert rr.check(loaded, records, require_every_entry=rr.REQUIRE_EVERY_ENTRY) == []
