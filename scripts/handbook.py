@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
 LOCK = ROOT / "requirements.lock"
+# Set to 1, no command installs anything (no apt-get, pip or npm): .venv and
+# the system are used as they are. The tests set it for the commands they run.
+NO_INSTALL = "HANDBOOK_NO_INSTALL"
 
 # Debian packages: WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do
 # not depend on what a machine happens to have; the browser tests need Chromium.
@@ -385,9 +388,10 @@ def main() -> int:
         return run(VENV_PYTHON, "-m", "piptools", "compile", "-q", "--generate-hashes", "--allow-unsafe",
                    "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
                    "-o", LOCK, ROOT / "requirements.in")
-    setup(test=args.command == "test")
-    if args.command == "spellcheck":
-        install_system_packages(["hunspell", "hunspell-sl"])
+    if os.environ.get(NO_INSTALL) != "1":
+        setup(test=args.command == "test")
+        if args.command == "spellcheck":
+            install_system_packages(["hunspell", "hunspell-sl"])
     reexec_in_venv()
     if args.command == "serve":
         # --dirty rebuilds only the edited pages (about 2 s instead of 5 s);

@@ -1,4 +1,6 @@
-"""Shared test helpers: fixture handbooks built from tests/fixtures/.
+"""Shared test helpers: fixture handbooks built from tests/fixtures/, the
+table of expected problems, the real handbook built once, a browser, and
+the limits that keep a hung test from blocking CI.
 
 A fixture case is a small doc tree: tests/fixtures/base/ holds a good
 two-language handbook, and tests/fixtures/<case>/ holds only the files that
@@ -6,18 +8,87 @@ differ (a file named *.delete removes its namesake). Real content is never
 edited by a test."""
 from __future__ import annotations
 
+import datetime as dt
+import faulthandler
+import functools
+import http.server
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT / "scripts"))
+
+# The day the fixtures are judged on (review due, overdue, "in the future"):
+# passed as `today` to the checks, and as SOURCE_DATE_EPOCH to fixture builds.
+FIXTURE_TODAY = dt.date(2026, 11, 22)
+
+# Every subprocess a test starts, and every test as a whole, has a limit:
+# a hung build or browser fails its test instead of blocking CI for an hour.
+# The limits are generous (a machine shared with other work can be ten times
+# slower than the 60 s the real build with PDFs takes alone) but far below
+# CI's hour.
+SUBPROCESS_TIMEOUT = 900  # seconds
+TEST_TIMEOUT = float(os.environ.get("HANDBOOK_TEST_TIMEOUT", "1500"))  # seconds per test, fixtures included
+
+# Tests never install anything: scripts/handbook.py run by a test skips its
+# setup (apt-get, pip, npm) and uses .venv and the system as they are.
+os.environ["HANDBOOK_NO_INSTALL"] = "1"
+os.environ["NO_MKDOCS_2_WARNING"] = "1"
+
+# Browser tests fail when Playwright or Chromium is missing; this variable,
+# set to 1, leaves them out instead (reported as skipped, with the reason).
+SKIP_BROWSER = "HANDBOOK_SKIP_BROWSER_TESTS"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+OTHER_LANGUAGES = ["sl"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """The watchdog: a test (with the fixtures it sets up) that runs longer
+    than TEST_TIMEOUT dumps every thread's stack and ends the test process
+    with an error; under xdist the worker's crash fails that test."""
+    faulthandler.dump_traceback_later(TEST_TIMEOUT, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def run(command: list, timeout: float = SUBPROCESS_TIMEOUT, input: str | None = None,
+        **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run(capture_output=True, text=True) with a time limit that
+    also ends the command's own children (a build's PDF workers): past it,
+    the whole process group is killed and the test fails with the log."""
+    with subprocess.Popen([str(c) for c in command], stdin=subprocess.PIPE if input is not None else None,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                          **kwargs) as process:
+        try:
+            stdout, stderr = process.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            pytest.fail(f"{' '.join(map(str, command))} did not finish within {timeout:.0f} s:\n{stderr[-3000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def expected_problems() -> dict[str, dict]:
+    """tests/fixtures/problems.yml: case -> {"source": [...], "site": [...]}."""
+    table = yaml.safe_load((FIXTURES / "problems.yml").read_text(encoding="utf-8"))
+    return {case: {kind: (row.get(kind) or "").splitlines() for kind in ("source", "site")} | {"covers": row["covers"]}
+            for case, row in table.items()}
 
 
 def make_fixture(case: str, destination: Path) -> Path:
@@ -25,6 +96,7 @@ def make_fixture(case: str, destination: Path) -> Path:
     that is the real one pointed at the fixture (nav left out)."""
     shutil.copytree(FIXTURES / "base", destination, dirs_exist_ok=True)
     if case != "base":
+        assert (FIXTURES / case).is_dir(), f"no fixture tests/fixtures/{case}/"
         for source in sorted((FIXTURES / case).rglob("*")):
             if source.is_dir():
                 continue
@@ -42,35 +114,63 @@ def make_fixture(case: str, destination: Path) -> Path:
     return destination
 
 
+def epoch(day: dt.date) -> str:
+    """SOURCE_DATE_EPOCH for noon UTC of a day."""
+    return str(int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp()))
+
+
 def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = False,
-                 site_url: str | None = None) -> subprocess.CompletedProcess:
+                 site_url: str | None = None, today: dt.date | None = FIXTURE_TODAY) -> subprocess.CompletedProcess:
+    """`mkdocs build` of a project. today: the build's date (SOURCE_DATE_EPOCH);
+    None for the real handbook, whose review dates follow the calendar."""
     command = [sys.executable, "-m", "mkdocs", "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     if strict:
         command.insert(4, "--strict")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env = dict(os.environ)
     env.pop("HANDBOOK_PDF", None)
     env.pop("HANDBOOK_SITE_URL", None)
+    if today:
+        env["SOURCE_DATE_EPOCH"] = epoch(today)
     if site_url:  # as the deploy workflow publishes it
         env["HANDBOOK_SITE_URL"] = site_url
     if pdf:  # also one PDF per language (scripts/myeloma_handbook/pdf.py)
         env["HANDBOOK_PDF"] = "1"
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=project)
+    return run(command, env=env, cwd=project)
 
 
-def build_fixture(case: str, destination: Path) -> Path:
+def build_warnings(stderr: str) -> list[str]:
+    """The messages of every WARNING line of a MkDocs log."""
+    return [m.group(1) for m in re.finditer(r"^WARNING\s+-\s+(.*)$", stderr, re.M)]
+
+
+def build_fixture(case: str, destination: Path, today: dt.date = FIXTURE_TODAY) -> Path:
     """Build a fixture case with --strict; the site, or the test fails with the log."""
     project = make_fixture(case, destination / "project")
     site = project / "site"
-    result = mkdocs_build(project, site)
+    result = mkdocs_build(project, site, today=today)
     assert result.returncode == 0, result.stderr[-4000:]
     return site
+
+
+def page_sources(project: Path, languages=("en", "sl"), default="en") -> dict[str, Path]:
+    """Built page (relative to the site) -> its Markdown source, as the hook
+    hands them to the link check: docs/sl/a/b.md -> sl/a/b/index.html."""
+    sources = {}
+    for language in languages:
+        prefix = "" if language == default else f"{language}/"
+        for path in sorted((project / "docs" / language).rglob("*.md")):
+            stem = path.relative_to(project / "docs" / language).as_posix()[:-3]
+            built = "index.html" if stem == "index" else (
+                stem[:-5] + "index.html" if stem.endswith("/index") else f"{stem}/index.html")
+            sources[prefix + built] = path
+    return sources
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real handbook, built once per test session with --strict."""
     site = tmp_path_factory.mktemp("real") / "site"
-    result = mkdocs_build(ROOT, site)
+    result = mkdocs_build(ROOT, site, today=None)
     assert result.returncode == 0, f"strict build of the handbook failed:\n{result.stderr[-6000:]}"
     return site
 
@@ -80,6 +180,66 @@ def built_site_with_pdf(tmp_path_factory) -> Path:
     """The real handbook with its PDFs (about 20 s more than built_site, so
     kept apart: only tests that read the PDFs use it)."""
     site = tmp_path_factory.mktemp("real-pdf") / "site"
-    result = mkdocs_build(ROOT, site, pdf=True)
+    result = mkdocs_build(ROOT, site, pdf=True, today=None)
     assert result.returncode == 0, f"strict build of the handbook with PDFs failed:\n{result.stderr[-6000:]}"
     return site
+
+
+# ------------------------------------------------------------------ browser
+
+class HostingContractHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, served as the README's hosting contract says: a missing
+    path gets <lang>/404.html below /<lang>/, else 404.html."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404:
+            return super().send_error(code, message, explain)
+        site = Path(self.directory)
+        first = urlsplit(self.path).path.lstrip("/").split("/", 1)[0]
+        page = site / first / "404.html" if first in OTHER_LANGUAGES else site / "404.html"
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def serve(directory: Path, handler=HostingContractHandler):
+    """A local HTTP server for a directory; returns (base URL without a
+    trailing slash, server). Shut it down with server.shutdown()."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """The real handbook on a free local port (base URL, no trailing slash)."""
+    base, server = serve(built_site)
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright. Missing either fails the
+    tests that need it, unless HANDBOOK_SKIP_BROWSER_TESTS=1."""
+    if os.environ.get(SKIP_BROWSER) == "1":
+        pytest.skip(f"{SKIP_BROWSER}=1: browser tests left out on request")
+    how = f"run `python3 scripts/handbook.py setup --test`, or set {SKIP_BROWSER}=1 to leave the browser tests out"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        pytest.fail(f"Playwright cannot be imported ({error}): {how}")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing ({CHROMIUM}): {how}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

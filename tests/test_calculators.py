@@ -315,6 +315,7 @@ def results() -> dict[str, object]:
     run = subprocess.run([node, str(PROBE)], input=json.dumps(calls), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, f"node failed:\n{run.stderr}"
     outputs = json.loads(run.stdout)
+    assert len(outputs) == len(CASES), f"node answered {len(outputs)} of {len(CASES)} cases"
     return {case_id: output for (case_id, *_), output in zip(CASES, outputs)}
 
 
@@ -353,7 +354,9 @@ def test_every_error_has_a_message_in_both_languages(results):
     calls = [{"fn": "errorMessage", "args": [e, lang, True, "x"]} for e in errors for lang in ("en", "sl")]
     run = subprocess.run([shutil.which("node"), str(PROBE)], input=json.dumps(calls),
                          capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, f"node failed:\n{run.stderr}"
     messages = json.loads(run.stdout)
+    assert len(messages) == len(calls), f"node answered {len(messages)} of {len(calls)} calls"
     assert len({e["code"] for e in errors}) >= 8  # missing, choose, unit, range, integer, half, pair, nothing
     for call, message in zip(calls, messages):
         error_, lang = call["args"][0], call["args"][1]

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, make_fixture, mkdocs_build
+from conftest import ROOT, make_fixture, mkdocs_build, run
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.scaffold import ScaffoldError, create
 from myeloma_handbook.spelling import check_files
@@ -33,9 +34,10 @@ nav:
 """
 
 
-def handbook(*args, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "handbook.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+def handbook(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    """scripts/handbook.py as a contributor runs it, but with HANDBOOK_NO_INSTALL=1
+    (set in conftest): it installs nothing."""
+    return run([sys.executable, ROOT / "scripts" / "handbook.py", *args], cwd=cwd, env=env)
 
 
 def fixture_with_nav(case: str, tmp_path):
@@ -62,6 +64,7 @@ def subcommands(parser: argparse.ArgumentParser) -> set[str]:
 def test_new_chapter_builds_strict_at_once(tmp_path):
     project = fixture_with_nav("base", tmp_path)
     before = (project / "mkdocs.yml").read_text(encoding="utf-8").split("\n")
+    today = dt.date.today()  # the scaffold dates the page; it may be tomorrow by the time it runs
     result = handbook("new", "chapter/car-t-cells", "--title-en", "CAR-T cells: a primer",
                       "--title-sl", "Celice CAR-T: uvod", "--project", str(project))
     assert result.returncode == 0, result.stderr
@@ -90,12 +93,12 @@ def test_new_chapter_builds_strict_at_once(tmp_path):
     assert list(nav[3]) == ["About"]  # new sections go before the back matter
 
     page = (project / "docs/sl/chapter/car-t-cells.md").read_text(encoding="utf-8")
-    assert f"reviewed: {dt.date.today().isoformat()}" in page
+    assert re.search(r"^reviewed: (\S+)$", page, re.M).group(1) in {today.isoformat(), dt.date.today().isoformat()}
     assert '!!! abstract "Ključne točke"' in page and "# Celice CAR-T: uvod" in page
     assert check_sources(Project.at(project)).problems == []
 
     site = tmp_path / "site"
-    build = mkdocs_build(project, site)
+    build = mkdocs_build(project, site, today=None)  # the scaffold's date is the real one
     assert build.returncode == 0, build.stderr[-4000:]
     slovenian = (site / "sl/chapter/car-t-cells/index.html").read_text(encoding="utf-8")
     assert "Celično zdravljenje" in slovenian and "Bispecifična protitelesa" in slovenian
@@ -121,6 +124,29 @@ def test_new_refuses_bad_input_and_writes_nothing(tmp_path, args, message):
         create(project, *args)
     assert (project / "mkdocs.yml").read_text(encoding="utf-8") == config
     assert sorted(p for p in (project / "docs").rglob("*") if p.is_file()) == files
+
+
+# ------------------------------------------------------------ installing
+
+def test_commands_run_by_tests_install_nothing(tmp_path):
+    """With HANDBOOK_NO_INSTALL=1 (conftest sets it) a command neither asks
+    dpkg nor runs apt-get, sudo or npm: fakes of them first on PATH record
+    any call. (pip runs as .venv/bin/python -m pip, skipped with them.)"""
+    fakes, calls = tmp_path / "bin", tmp_path / "calls.log"
+    fakes.mkdir()
+    for tool in ("apt-get", "dpkg-query", "sudo", "npm"):
+        (fakes / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\nexit 1\n')
+        (fakes / tool).chmod(0o755)
+    env = dict(os.environ, PATH=f"{fakes}{os.pathsep}{os.environ['PATH']}")
+    project = make_fixture("base", tmp_path / "base")
+    (project / "scripts").mkdir()
+    for word_list in ("wordlist-en.txt", "wordlist-sl.txt"):  # the real lists know the fixture's terms
+        shutil.copy(ROOT / "scripts" / word_list, project / "scripts" / word_list)
+    for args in (("translation-status", "--project", str(project)), ("spellcheck", "--project", str(project),
+                                                                      str(project / "docs/sl/index.md"))):
+        result = handbook(*args, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert not calls.exists(), calls.read_text()
 
 
 # ---------------------------------------------------------- translation status
@@ -165,9 +191,11 @@ def test_translation_status_finds_the_older_twin_from_git(tmp_path):
     project = make_fixture("base", tmp_path / "repo")
 
     def git(*args, date="2026-01-01T10:00:00"):
+        # Only this repository's settings: none of the user's (commit.gpgsign, hooks, templates).
         env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="T",
-                   GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.org")
-        subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
+                   GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.org",
+                   GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+        assert run(["git", *args], cwd=project, env=env).returncode == 0
 
     git("init", "-q")
     git("add", ".")
@@ -234,8 +262,8 @@ def test_markdown_style_accepts_admonitions_and_catches_real_problems(tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_text("# Title\n## Too close\n* item\n", encoding="utf-8")
     pymarkdown = [sys.executable, "-m", "pymarkdown", "--config", str(ROOT / ".pymarkdown.json"), "scan"]
-    assert subprocess.run([*pymarkdown, str(good)], capture_output=True, text=True).returncode == 0
-    result = subprocess.run([*pymarkdown, str(bad)], capture_output=True, text=True)
+    assert run([*pymarkdown, good]).returncode == 0
+    result = run([*pymarkdown, bad])
     assert result.returncode == 1 and "MD022" in result.stdout
 
 

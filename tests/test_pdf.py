@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from pathlib import Path
 
 import pyphen
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURES, make_fixture, mkdocs_build
+from conftest import FIXTURES, make_fixture, mkdocs_build, run
 from myeloma_handbook import pdf
 
 PDFS = {"en": "handbook-en.pdf", "sl": "sl/handbook-sl.pdf"}
@@ -42,10 +41,15 @@ def chapter_titles(site: Path, language: str) -> list[str]:
     return titles
 
 
+def pdftotext(*args) -> str:
+    result = run(["pdftotext", *args, "-"])
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def pdf_text(path: Path) -> str:
     """Text as a reader copies it: hyphenation at line ends undone, white space collapsed."""
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = pdftotext("-enc", "UTF-8", path)
     return " ".join(text.replace("\u2010\n", "").split())
 
 
@@ -81,14 +85,16 @@ def assert_page_numbers(path: Path) -> None:
     book are rendered separately, so check them against the real pages)."""
     reader = PdfReader(path)
     total = len(reader.pages)
-    layout = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                            text=True, check=True).stdout.split("\f")
+    layout = pdftotext("-layout", "-enc", "UTF-8", path).split("\f")
     contents = [page for page in layout if re.search(r"\.{5,}\s*\d+\s*$", page, re.M)]
     printed = re.findall(r"^\s*(\S.*?)\s*\.{5,}\s*(\d+)\s*$", "\n".join(contents), re.M)
     assert len(printed) >= 2, f"{path.name}: no contents with page numbers"
     bookmarks = outline_pages(reader)
     for title, number in printed:
         assert int(number) in bookmarks.get(title, ()), f"{path.name}: contents say {title!r} is on page {number}"
+        # and the page itself, read from the PDF, shows that title
+        on_page = " ".join(layout[int(number) - 1].replace("\u2010\n", "").split())
+        assert " ".join(title.split()) in on_page, f"{path.name}: {title!r} is not on page {number}"
     for number, text in enumerate(layout[:total], 1):
         footer = "".join(text.strip().splitlines()[-1].split())  # pdftotext may drop the spaces
         expected = "" if number == 1 else f"{number}/{total}"
@@ -133,7 +139,8 @@ def test_fixture_cover_metadata_and_slovenian_text(fixture_site):
     text = pdf_text(fixture_site / PDFS["sl"])
     cover = " ".join(reader.pages[0].extract_text().split())
     assert "Izdaja 2026" in cover and "Besedilo CC BY-SA 4.0" in cover and "Opozorilo." in cover
-    assert "Zadnji pregled 15. 1. 2026, naslednji pregled do 15. 1. 2027." in text  # the review line
+    # the whole review line (built on FIXTURE_TODAY, before the review is due: no overdue notice)
+    assert "Zadnji pregled 15. 1. 2026, naslednji pregled do 15. 1. 2027. Avtorji: Testni avtor." in text
     assert "73,7 %" in text and "73.7" not in text  # decimal commas untouched
     body = "\n".join(p.read_text(encoding="utf-8").split("---", 2)[-1]  # without front matter
                      for p in (FIXTURES / "base" / "docs" / "sl").rglob("*.md"))
@@ -218,8 +225,7 @@ def test_real_handbook_pdfs(built_site_with_pdf):
     for letter in SLOVENIAN_LETTERS:
         assert letter in sl, f"{letter} missing from the Slovenian PDF text"
     # Slovenian hyphenation: breaks exist and fall where Slovenian patterns allow.
-    raw = subprocess.run(["pdftotext", str(built_site_with_pdf / PDFS["sl"]), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    raw = pdftotext(built_site_with_pdf / PDFS["sl"])
     breaks = re.findall(r"(\w+)\u2010\n(\w+)", raw)
     assert len(breaks) > 50, "the Slovenian PDF is hardly hyphenated"
     patterns = pyphen.Pyphen(lang="sl")

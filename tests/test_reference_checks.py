@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, build_fixture, make_fixture
+from conftest import ROOT, build_fixture, make_fixture, run
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook import registry_check as rc
 
@@ -137,6 +137,7 @@ class FakeRegistry(BaseHTTPRequestHandler):
     """Crossref at /works/{doi}, PubMed at /esummary.fcgi, as the real ones answer."""
     requests: list[tuple[str, dict, dict]] = []
     flaky = {"10.1000/flaky": 1}  # DOI -> how many 503s before the answer
+    answer_slowly = threading.Event()  # set when the test ends
 
     def log_message(self, *args):  # keep pytest's output clean
         pass
@@ -156,7 +157,7 @@ class FakeRegistry(BaseHTTPRequestHandler):
         if url.path.startswith("/works/"):
             doi = unquote(url.path[len("/works/"):]).lower()
             if doi == "10.1000/slow":
-                time.sleep(1.5)  # longer than the client's timeout in these tests
+                FakeRegistry.answer_slowly.wait(10)  # no answer within the client's timeout for it
             if FakeRegistry.flaky.get(doi):
                 FakeRegistry.flaky[doi] -= 1
                 self.send_response(503)
@@ -191,23 +192,37 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+SLOW_TIMEOUT = 0.3  # seconds: the client's timeout for the one DOI that never answers in time
+
+
 @pytest.fixture
 def registry(monkeypatch):
     """The fake registry on a free port, with the client pointed at it and
-    its pauses shortened (the politeness intervals are tested separately)."""
+    its pauses shortened (the politeness intervals are tested separately).
+    Only the request for the slow DOI gets a short timeout: a loaded machine
+    must not turn a normal answer into a timeout."""
+    urlopen = urllib.request.urlopen
+
+    def urlopen_slow_one_short(request, timeout=None, **kwargs):
+        slow = "10.1000/slow" in unquote(getattr(request, "full_url", str(request)))
+        return urlopen(request, timeout=SLOW_TIMEOUT if slow else timeout, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen_slow_one_short)
+    FakeRegistry.answer_slowly = threading.Event()
     server = QuietServer(("127.0.0.1", 0), FakeRegistry)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setattr(rc, "CROSSREF_API", f"{base}/works/")
     monkeypatch.setattr(rc, "PUBMED_ESUMMARY", f"{base}/esummary.fcgi")
-    monkeypatch.setattr(rc, "TIMEOUT", 0.5)
+    monkeypatch.setattr(rc, "TIMEOUT", 30.0)
     monkeypatch.setattr(rc, "BACKOFF", 0.01)
     monkeypatch.setattr(rc, "RETRIES", 1)
     monkeypatch.setenv(rc.CONTACT_ENV, "editors@example.org")
     FakeRegistry.requests = []
     FakeRegistry.flaky = {"10.1000/flaky": 1}
     yield base
+    FakeRegistry.answer_slowly.set()
     server.shutdown()
     server.server_close()
 
@@ -371,9 +386,9 @@ def test_titles(ours, theirs, same):
 # --------------------------------------------------------------- offline check
 
 def references_cli(project: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "handbook.py"), "references", "--offline",
-                           "--project", str(project)], capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+    """The command as a contributor runs it (HANDBOOK_NO_INSTALL=1 from conftest: nothing is installed)."""
+    return run([sys.executable, ROOT / "scripts" / "handbook.py", "references", "--offline", "--project", project],
+               cwd=ROOT)
 
 
 def fixture_cache(project: Path) -> dict:
@@ -445,16 +460,45 @@ def test_offline_names_a_broken_cache_file(tmp_path):
     assert "reference-checks.json: not valid JSON (line 1" in result.stderr
 
 
+def cache_shape_problems(cache: dict) -> list[str]:
+    """What is wrong with a cache's shape: sections, keys (lower-case DOIs,
+    PMIDs), dates and records."""
+    problems = [f"unknown section {name!r}" for name in set(cache) - {"about", "crossref", "pubmed"}]
+    for registry, valid_key in (("crossref", lambda k: k == k.lower() and k.startswith("10.")),
+                                ("pubmed", str.isdigit)):
+        if not isinstance(cache.get(registry), dict):
+            problems.append(f"no {registry} section")
+            continue
+        for key, answer in cache[registry].items():
+            if not valid_key(key):
+                problems.append(f"{registry}: key {key!r} is not a DOI in lower case or a PMID")
+            try:
+                dt.date.fromisoformat(answer.get("checked", ""))
+            except (AttributeError, TypeError, ValueError):
+                problems.append(f"{registry} {key}: checked is not a date")
+            record = answer.get("record", "missing") if isinstance(answer, dict) else "missing"
+            if record is not None and not (isinstance(record, dict) and {"title", "first_author", "years"} <= set(record)):
+                problems.append(f"{registry} {key}: the record is neither null nor a registry answer")
+    return problems
+
+
 def test_the_project_cache_is_readable_and_keyed_by_identifier():
-    """The real cache must load; its keys are DOIs (lower case) and PMIDs.
-    (Whether every real entry is verified is the weekly online job's business:
-    this machine cannot reach the registries, so that is not a test here.)"""
-    cache = rc.load_cache(ROOT / rc.CACHE_PATH)
-    assert all(k == k.lower() and k.startswith("10.") for k in cache["crossref"])
-    assert all(k.isdigit() for k in cache["pubmed"])
-    for answers in (cache["crossref"], cache["pubmed"]):
-        for answer in answers.values():
-            dt.date.fromisoformat(answer["checked"])
+    """The real cache must load and have the shape the check reads. (Whether
+    every real entry is verified is the weekly online job's business: this
+    machine cannot reach the registries, so the real cache is still empty.)
+    The same check passes the filled fixture cache and names what is wrong
+    with a broken one, so it is not true of any input."""
+    assert cache_shape_problems(rc.load_cache(ROOT / rc.CACHE_PATH)) == []
+    fixture = rc.load_cache(Path(__file__).parent / "fixtures/reference_checks" / rc.CACHE_PATH)
+    assert fixture["crossref"] and fixture["pubmed"] and cache_shape_problems(fixture) == []
+    broken = {"crossref": {"10.1000/Upper": {"checked": "2026-11-31", "record": {"title": []}}},
+              "pubmed": {"PMC1": {"checked": "2026-11-20", "record": None}}, "extra": {}}
+    assert sorted(cache_shape_problems(broken)) == sorted([
+        "unknown section 'extra'",
+        "crossref: key '10.1000/Upper' is not a DOI in lower case or a PMID",
+        "crossref 10.1000/Upper: checked is not a date",
+        "crossref 10.1000/Upper: the record is neither null nor a registry answer",
+        "pubmed: key 'PMC1' is not a DOI in lower case or a PMID"])
 
 
 # ----------------------------------------------------------- what readers see

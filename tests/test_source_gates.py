@@ -1,80 +1,122 @@
-"""Each source gate against small fixture doc trees: the good tree passes,
-and each kind of bad input fails with a message naming file and line."""
+"""The gates' check functions on the fixture doc trees: the good tree passes,
+and each kind of bad input gives exactly the problems that
+tests/fixtures/problems.yml lists for it (the table tests/test_build.py
+holds the strict build to as well). Date rules are tested on both sides of
+their date."""
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 import pytest
 
-from conftest import make_fixture
+from conftest import FIXTURE_TODAY, FIXTURES, expected_problems, make_fixture, mkdocs_build, page_sources
+from myeloma_handbook import bibliography as bib
 from myeloma_handbook.checks import Project, check_sources
+from myeloma_handbook.front_matter import check_front_matter, review_due
+from myeloma_handbook.links import check_site
+from myeloma_handbook.render import decorate_html
+
+EXPECTED = expected_problems()
+SITE_CASES = [case for case, row in EXPECTED.items() if row["site"]]
 
 
-def problems_of(case: str, tmp_path) -> list[str]:
+def problems_of(case: str, tmp_path, today: dt.date = FIXTURE_TODAY) -> list[str]:
     project = Project.at(make_fixture(case, tmp_path / case))
-    return [str(p) for p in check_sources(project).problems]
+    return [str(p) for p in check_sources(project, today=today).problems]
 
 
 def test_good_fixture_passes(tmp_path):
     assert problems_of("base", tmp_path) == []
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("missing_twin", ["docs/en/chapter/page.md:1: page has no sl twin -> create docs/sl/chapter/page.md"]),
-    ("bad_front_matter", [
-        "docs/sl/index.md:1: front matter lacks required key 'description'",
-        "docs/sl/index.md:3: unknown front-matter key 'reviwed'",
-        "docs/sl/index.md:4: 'reviewed: 2026-13-40' is not a real date",
-    ]),
-    ("broken_yaml", ["docs/en/chapter/page.md:3: front matter is not valid YAML"]),
-    ("unknown_key", [
-        "docs/en/chapter/page.md:13: unknown citation key 'smith2020trail'",
-        # the mistyped key also leaves the twins citing different sources
-        "docs/sl/chapter/page.md:13: cites 'smith2020trial' but its twin docs/en/chapter/page.md does not",
-    ]),
-    ("malformed_bib", ["bibliography.bib:8: BibTeX syntax error"]),
-    ("incomplete_bib", [
-        "bibliography.bib:1: entry 'smith2020trial' has an invalid DOI 'https://doi.org/10.1000/fixture.1'",
-        "bibliography.bib:9: entry 'registry2024' has no author",
-        "bibliography.bib:9: entry 'registry2024' names no journal, book, publisher or site",
-        "bibliography.bib:9: entry 'registry2024' has no four-digit year",
-        "bibliography.bib:9: entry 'registry2024' has no DOI, PMID or URL",
-        "bibliography.bib:23: duplicate key 'smith2020trial' (first defined at line 1)",
-    ]),
-    ("veterinary_outside", ["docs/en/chapter/page.md:15: 'dog2017' is veterinary evidence cited outside a veterinary admonition"]),
-    ("number_drift", [
-        "docs/en/chapter/page.md:13: number 40 does not appear in its twin docs/sl/chapter/page.md",
-        "docs/sl/chapter/page.md:13: number 20 does not appear in its twin docs/en/chapter/page.md",
-    ]),
-    ("citation_drift", [
-        "docs/en/chapter/page.md:13: cites 'smith2020trial' but its twin docs/sl/chapter/page.md does not",
-        "docs/sl/chapter/page.md:13: cites 'registry2024' but its twin docs/en/chapter/page.md does not",
-    ]),
-    ("decimal_point", [
-        "docs/sl/chapter/page.md:17: decimal point in '73.7' -> Slovenian uses the decimal comma: 73,7",
-        # read as Slovenian, 73.7 is the two numbers 73 and 7, so the twins differ too
-        "docs/sl/chapter/page.md:17: number 73 does not appear in its twin",
-        "docs/sl/chapter/page.md:17: number 7 does not appear in its twin",
-        "docs/en/chapter/page.md:17: number 73.7 does not appear in its twin",
-    ]),
-    ("unsafe_content", [
-        "docs/en/chapter/page.md:15: raw <script> in content",
-        "docs/en/chapter/page.md:17: inline event handler",
-        "docs/en/chapter/page.md:19: image 'figure.svg' has no alt text",
-        "docs/en/chapter/page.md:21: unknown evidence level 'anecdote'",
-    ]),
-])
-def test_bad_input_is_named_by_file_and_line(case, expected, tmp_path):
-    found = problems_of(case, tmp_path)
-    for message in expected:
-        assert any(p.startswith(message) for p in found), f"expected {message!r} in:\n" + "\n".join(found)
-    # and nothing unrelated: every problem is one of the expected kinds
-    assert len(found) == len(expected), "\n".join(found)
+def test_every_fixture_is_in_the_table():
+    cases = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"base", "reference_checks"}
+    assert cases == set(EXPECTED), "tests/fixtures/problems.yml and tests/fixtures/ differ"
 
 
-def test_every_problem_says_what_to_do(tmp_path):
-    for case in ("missing_twin", "unknown_key", "incomplete_bib", "number_drift", "unsafe_content"):
-        for problem in problems_of(case, tmp_path):
-            assert " -> " in problem, problem
+@pytest.mark.parametrize("case", EXPECTED)
+def test_source_gates_report_exactly_the_expected_problems(case, tmp_path):
+    assert sorted(problems_of(case, tmp_path)) == sorted(EXPECTED[case]["source"])
 
 
-def test_declared_difference_is_accepted(tmp_path):
-    assert problems_of("declared_difference", tmp_path) == []
+@pytest.mark.parametrize("case", SITE_CASES)
+def test_link_check_reports_exactly_the_expected_problems(case, tmp_path):
+    """The link check runs on built HTML: build without --strict, then call it
+    as the hook does, with each page's Markdown source."""
+    project = make_fixture(case, tmp_path / case)
+    result = mkdocs_build(project, tmp_path / "site", strict=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = [str(p) for p in check_site(tmp_path / "site", page_sources(project), project)]
+    assert sorted(found) == sorted(EXPECTED[case]["site"])
+
+
+@pytest.mark.parametrize("case", EXPECTED)
+def test_every_problem_names_file_line_and_what_to_do(case):
+    for problem in EXPECTED[case]["source"] + EXPECTED[case]["site"]:
+        assert re.fullmatch(r"(docs/[\w/.-]+\.md|bibliography\.bib):[1-9]\d*: \S.* -> \S.*", problem), problem
+
+
+# ------------------------------------------------------------------ dates
+
+def test_review_date_in_the_future_on_both_sides_of_the_day(tmp_path):
+    page = make_fixture("base", tmp_path / "p") / "docs/en/index.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("reviewed: 2026-01-15", "reviewed: 2026-11-23"),
+                    encoding="utf-8")
+    assert check_front_matter(page, "docs/en/index.md", today=dt.date(2026, 11, 23)) == []
+    assert [str(p) for p in check_front_matter(page, "docs/en/index.md", today=dt.date(2026, 11, 22))] == [
+        "docs/en/index.md:4: 'reviewed: 2026-11-23' lies in the future -> set the date the page was actually reviewed"]
+
+
+def test_the_build_date_comes_from_source_date_epoch(monkeypatch):
+    from myeloma_handbook.front_matter import build_date
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795348800")  # 2026-11-22 12:00 UTC
+    assert build_date() == dt.date(2026, 11, 22)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = dt.date.today()
+    assert build_date() in {before, dt.date.today()}  # the clock, even at midnight
+
+
+@pytest.mark.parametrize("reviewed, due", [(dt.date(2026, 1, 15), dt.date(2027, 1, 15)),
+                                           (dt.date(2028, 2, 29), dt.date(2029, 2, 28))])
+def test_review_is_due_a_year_later(reviewed, due):
+    assert review_due(reviewed) == due
+
+
+REVIEW = {
+    "en": ('<p class="page-review"><span class="page-review__dates">Last reviewed 15 January 2026, next review due '
+           '15 January 2027.{overdue}</span> <span class="page-review__authors">Authors: A. Author.</span></p>'),
+    "sl": ('<p class="page-review"><span class="page-review__dates">Zadnji pregled 15. 1. 2026, naslednji pregled '
+           'do 15. 1. 2027.{overdue}</span> <span class="page-review__authors">Avtorji: A. Author.</span></p>'),
+}
+OVERDUE = {"en": " This page is overdue for review.", "sl": " Rok za pregled te strani je potekel."}
+
+
+@pytest.mark.parametrize("language", ["en", "sl"])
+@pytest.mark.parametrize("today, overdue", [(dt.date(2027, 1, 15), False), (dt.date(2027, 1, 16), True)])
+def test_overdue_notice_on_both_sides_of_the_due_date(language, today, overdue):
+    html = decorate_html("<h1>Title</h1>\n<p>Text</p>", {"reviewed": "2026-01-15", "authors": ["A. Author"]},
+                         language, today=today)
+    review = REVIEW[language].format(overdue=OVERDUE[language] if overdue else "")
+    assert html.startswith("<h1>Title</h1>\n" + review + "\n<p>Text</p>"), html
+
+
+# ------------------------------------------------------------- bibliography
+
+def test_pybtex_problems_are_all_reported_with_their_line(tmp_path):
+    """A name pybtex cannot read is reported with its line, alone or beside
+    a duplicate key (it used to vanish then)."""
+    bad_name = ("@article{smith2020trial,\n  author = {Smith, Anna, Jr, Extra},\n  title = {T},\n"
+                "  journal = {J},\n  year = {2020},\n  pmid = {1},\n}\n")
+    path = tmp_path / "bibliography.bib"
+    path.write_text(bad_name, encoding="utf-8")
+    alone = [str(p) for p in bib.load(path).problems]
+    message = ("bibliography.bib:2: BibTeX could not read this: Too many commas in 'Smith, Anna, Jr, Extra' -> fix it "
+               "(names are written Family, Given and Family, Given; each field once)")
+    assert alone == [message]
+    path.write_text(bad_name.replace("Smith, Anna, Jr, Extra", "Smith, Anna") + "\n" + bad_name, encoding="utf-8")
+    beside = [str(p) for p in bib.load(path).problems]
+    assert sorted(beside) == sorted([
+        "bibliography.bib:9: duplicate key 'smith2020trial' (first defined at line 1) -> merge the two entries or "
+        "rename one key", message.replace("bib:2:", "bib:10:")])

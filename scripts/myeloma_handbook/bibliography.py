@@ -10,15 +10,14 @@ formatted once per language per build instead of at every citation.
 from __future__ import annotations
 
 import html
-import io
 import re
-from contextlib import redirect_stderr
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pybtex.errors
 from pybtex.database import BibliographyData, Entry, parse_string
+from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
 
 from .problems import Problem
@@ -71,24 +70,27 @@ def load(path: Path, rel: str = "bibliography.bib") -> Bibliography:
         if not KEY_SYNTAX.match(key):
             problems.append(Problem(rel, line, f"key '{key}' has characters other than a-z, 0-9 and '-'",
                                     "mkdocs-bibtex truncates keys at ':' or '.'; rename it, e.g. smith2020trial"))
-    pybtex.errors.set_strict_mode(True)
+    # pybtex reports what it finds (syntax errors, bad names, repeated entries
+    # or fields) through pybtex.errors; capture() collects every one of them
+    # instead of stopping at the first.
     try:
-        data = parse_string(text, "bibtex")
-    except PybtexSyntaxError as error:
+        with pybtex.errors.capture() as errors:
+            data = parse_string(text, "bibtex")
+    except PybtexError as error:  # what pybtex could not read past
+        errors, data = [error], None
+    syntax = [e for e in errors if isinstance(e, PybtexSyntaxError)]
+    for error in syntax:
         detail = re.sub(r"^syntax error in line \d+:\s*", "", str(error))
-        problems.append(Problem(rel, error.lineno or 0, f"BibTeX syntax error: {detail}",
+        problems.append(Problem(rel, error.lineno or 1, f"BibTeX syntax error: {detail}",
                                 "check the braces and commas of the entry that ends here"))
+    for error in errors:
+        message = str(error)
+        if error in syntax or message.startswith("repeated bibliography entry"):
+            continue  # a repeated entry is reported above as a duplicate key, with both lines
+        problems.append(Problem(rel, _error_line(text, message, lines), f"BibTeX could not read this: {message}",
+                                "fix it (names are written Family, Given and Family, Given; each field once)"))
+    if syntax or data is None:
         return Bibliography(BibliographyData(), lines, problems, readable=False)
-    except Exception as error:  # pybtex reports duplicates and bad names this way
-        if problems:  # already explained above, with a line
-            pybtex.errors.set_strict_mode(False)
-            with redirect_stderr(io.StringIO()):
-                data = parse_string(text, "bibtex")
-        else:
-            problems.append(Problem(rel, 0, f"BibTeX could not be read: {error}", "fix the entry it names"))
-            return Bibliography(BibliographyData(), lines, problems, readable=False)
-    finally:
-        pybtex.errors.set_strict_mode(True)
     for key, entry in data.entries.items():
         problems.extend(check_entry(key, entry, rel, lines.get(key, 0)))
     seen_doi: dict[str, str] = {}
@@ -99,6 +101,18 @@ def load(path: Path, rel: str = "bibliography.bib") -> Bibliography:
                                     "keep one entry per work"))
         seen_doi.setdefault(doi, key)
     return Bibliography(data, lines, problems)
+
+
+def _error_line(text: str, message: str, lines: dict[str, int]) -> int:
+    """The line a pybtex error is about: the text it quotes (a bad name), else
+    the entry it names (a repeated field), else the first line."""
+    quoted = re.search(r"'(.+)'", message)
+    if quoted and quoted.group(1) in text:
+        return text.count("\n", 0, text.index(quoted.group(1))) + 1
+    for key, line in lines.items():
+        if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", message):
+            return line
+    return 1
 
 
 def check_entry(key: str, entry: Entry, rel: str, line: int) -> list[Problem]:

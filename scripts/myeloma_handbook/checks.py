@@ -3,6 +3,7 @@ content safety. `check_sources` is what the MkDocs hook, the command line
 and the tests all call."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,8 +175,9 @@ def check_twin_content(project: Project, name: str, known_keys=None) -> list[Pro
     return problems
 
 
-def check_sources(project: Project) -> Report:
-    """Every source gate over the whole docs tree."""
+def check_sources(project: Project, today: dt.date | None = None) -> Report:
+    """Every source gate over the whole docs tree (`today`: the date the
+    front-matter gate judges "in the future" by; default: the build date)."""
     report = Report()
     bibliography = bib.load(project.bib_path, project.rel(project.bib_path))
     report.bibliography = bibliography
@@ -189,7 +191,7 @@ def check_sources(project: Project) -> Report:
         for name, path in project.pages(lang).items():
             rel = project.rel(path)
             text = path.read_text(encoding="utf-8")
-            report.problems.extend(check_front_matter(path, rel))
+            report.problems.extend(check_front_matter(path, rel, today))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
             if lang == "sl":

@@ -111,8 +111,9 @@ def check_site(site: Path, sources: dict[str, Path] | None = None, root: Path | 
             if EXTERNAL.match(url) or url.startswith("//"):
                 why = external_url_problem(url if not url.startswith("//") else "https:" + url)
                 if why:
-                    problems.append(Problem(where, source_line(source, url), f"external link {url} {why}",
-                                            "write a full https:// address"))
+                    fix = "write it as mailto:name@example.org" if url.startswith("mailto:") else \
+                        "write a full https:// address"
+                    problems.append(Problem(where, source_line(source, url), f"external link {url} {why}", fix))
                 continue
             if url.startswith("#"):  # most links (citations, headings): no path to resolve
                 path_part, anchor, target = "", url[1:], page

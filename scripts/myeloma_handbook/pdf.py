@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from .front_matter import build_date  # noqa: F401  (the hook asks pdf.build_date() for the edition's date)
 from .render import FIRST_H1, STRINGS as PAGE_STRINGS, format_date
 
 ENABLE_VARIABLE = "HANDBOOK_PDF"
@@ -80,12 +81,6 @@ def site_path(language: str, default_language: str) -> str:
     language's home page."""
     name = f"handbook-{language}.pdf"
     return name if language == default_language else f"{language}/{name}"
-
-
-def build_date() -> dt.date:
-    """Today, or SOURCE_DATE_EPOCH for a reproducible edition."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
 
 
 @dataclass

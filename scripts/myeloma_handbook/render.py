@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from . import bibliography as bib
-from .front_matter import review_due
+from .front_matter import build_date, review_due
 from .markdown_source import EVIDENCE_LABEL, mask_code
 
 STRINGS = {
@@ -140,7 +140,7 @@ def decorate_html(content: str, meta: dict, language: str, today: dt.date | None
     if isinstance(reviewed, dt.date):
         due = review_due(reviewed)
         line = s["reviewed"].format(reviewed=format_date(reviewed, language), due=format_date(due, language))
-        if due < (today or dt.date.today()):
+        if due < (today or build_date()):
             line += " " + s["overdue"]
         authors = ", ".join(html.escape(str(a)) for a in meta.get("authors") or [])
         block = (f'<p class="page-review"><span class="page-review__dates">{html.escape(line)}</span>'
