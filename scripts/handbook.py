@@ -9,7 +9,7 @@
     python3 scripts/handbook.py links --online   check external links for real (cached)
     python3 scripts/handbook.py references [--online]   bibliography.bib against Crossref and PubMed (cached)
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
-    python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in both languages
+    python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in every language
     python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
     python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,7 +124,7 @@ def mkdocs_env() -> dict:
 def build(site_dir: Path = ROOT / "site", with_pdf: bool = False) -> int:
     """Strict build into a temporary directory, moved into place only on
     success: a failed build never leaves a site that looks finished. With
-    PDFs: handbook-en.pdf and sl/handbook-sl.pdf (scripts/myeloma_handbook/pdf.py)."""
+    PDFs: handbook-<language>.pdf beside each language's home page (scripts/myeloma_handbook/pdf.py)."""
     env = dict(mkdocs_env(), HANDBOOK_PDF="1") if with_pdf else mkdocs_env()
     with tempfile.TemporaryDirectory(prefix="handbook-site-") as tmp:
         out = Path(tmp) / "site"
@@ -154,8 +155,7 @@ def new_page(args) -> int:
     from myeloma_handbook.scaffold import ScaffoldError, create
 
     try:
-        written = create(Path(args.project).resolve(), args.path, args.title_en, args.title_sl,
-                         args.section_en, args.section_sl, args.author or None)
+        written = create(Path(args.project).resolve(), args.path, args.titles, args.sections, args.author or None)
     except ScaffoldError as error:
         print(f"new: {error}", file=sys.stderr)
         return 1
@@ -177,10 +177,11 @@ def translation_status(args) -> int:
 
 def spellcheck(files: list[str], project: Path = ROOT) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from myeloma_handbook.spelling import SpellcheckError, check_files
+    from myeloma_handbook.spelling import SpellcheckError, check_files, unchecked_languages
 
-    paths = [Path(f).resolve() for f in files] or [
-        path for language in ("en", "sl") for path in sorted((project / "docs" / language).rglob("*.md"))]
+    paths = [Path(f).resolve() for f in files] or sorted((project / "docs").rglob("*.md"))
+    for language in unchecked_languages(project):
+        print(f"spellcheck: i18n/{language}.yml names no spelling checker: docs/{language}/ is not checked")
     try:
         found = check_files(paths, project)
     except SpellcheckError as error:
@@ -189,8 +190,8 @@ def spellcheck(files: list[str], project: Path = ROOT) -> int:
     for misspelling in found:
         print(misspelling)
     if found:
-        print(f"{len(found)} unknown word(s). Fix the spelling, or add a correct medical term to "
-              "scripts/wordlist-sl.txt (Slovenian) or scripts/wordlist-en.txt (English).")
+        print(f"{len(found)} unknown word(s). Fix the spelling, or add a correct medical term to the word list "
+              "named under `spelling:` in the language's catalogue (i18n/<language>.yml), e.g. scripts/wordlist-sl.txt.")
     return 1 if found else 0
 
 
@@ -327,7 +328,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="rebuild every page on each change (slower; use after editing bibliography.bib, mkdocs.yml or "
              "abbreviations, or for a complete search index)")
     sub.add_parser("build")
-    pdf = sub.add_parser("pdf", help="the strict build plus handbook-en.pdf and sl/handbook-sl.pdf")
+    pdf = sub.add_parser("pdf", help="the strict build plus one PDF per language (handbook-<language>.pdf)")
     pdf.add_argument("--bench", action="store_true", help="only time the PDF of each language (not a test)")
     sub.add_parser("check")
     test = sub.add_parser("test")
@@ -358,25 +359,48 @@ def make_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
     sub.add_parser("lock")
-    new = sub.add_parser("new", help="scaffold a chapter in both languages and list it in the nav")
+    new = sub.add_parser("new", help="scaffold a chapter in every language and list it in the nav",
+                         epilog="For each language of mkdocs.yml: --title-LANG TEXT (required) and, for a new nav "
+                                "section, --section-LANG TEXT (e.g. --title-en ... --title-sl ...). Without "
+                                "--section-<source language>, the page goes into the section holding SECTION/.")
     new.add_argument("path", metavar="SECTION/SLUG", help="e.g. treatment/car-t-cells")
-    new.add_argument("--title-en", required=True)
-    new.add_argument("--title-sl", required=True)
-    new.add_argument("--section-en", help="nav section (default: the section holding SECTION/)")
-    new.add_argument("--section-sl", help="Slovenian name of a new nav section")
     new.add_argument("--author", action="append", help="repeat for several authors")
     new.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     status = sub.add_parser("translation-status", help="missing, older and drifted twins")
     status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")
     status.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
-    spell = sub.add_parser("spellcheck", help="spelling of docs/en (codespell) and docs/sl (hunspell)")
+    spell = sub.add_parser("spellcheck", help="spelling of each language's pages (checker: i18n/<language>.yml)")
     spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
     spell.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     return parser
 
 
+PER_LANGUAGE_OPTION = re.compile(r"^--(title|section)-([A-Za-z]{2,3}(?:[_-][A-Za-z0-9]+)?)(?:=(.*))?$", re.S)
+
+
+def per_language_options(parser: argparse.ArgumentParser, extra: list[str]) -> tuple[dict, dict]:
+    """`new`'s --title-<language> and --section-<language> options: one per
+    language of mkdocs.yml, so they are not declared one by one."""
+    found: dict[str, dict[str, str]] = {"title": {}, "section": {}}
+    items = iter(extra)
+    for item in items:
+        match = PER_LANGUAGE_OPTION.match(item)
+        if not match:
+            parser.error(f"unrecognized argument: {item}")
+        value = match.group(3) if match.group(3) is not None else next(items, None)
+        if value is None:
+            parser.error(f"{item} needs a value")
+        found[match.group(1)][match.group(2)] = value
+    return found["title"], found["section"]
+
+
 def main() -> int:
-    args = make_parser().parse_args()
+    parser = make_parser()
+    args, extra = parser.parse_known_args()
+    if args.command == "new":
+        args.titles, args.sections = per_language_options(parser, extra)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "setup":
         setup(test=args.test)

@@ -1,6 +1,11 @@
 """MkDocs hooks of the Myeloma Handbook: all build-time behaviour in one place.
 
 - runs the source gates (scripts/myeloma_handbook/checks.py) before building;
+- takes every word it writes from the language's catalogue (i18n/<language>.yml,
+  scripts/myeloma_handbook/i18n.py): the languages are those of the i18n
+  plugin in mkdocs.yml; the scripts get theirs as
+  assets/javascripts/catalogue/<language>.js, the templates as
+  config.extra.handbook_i18n;
 - formats references in Vancouver style in the page's language, each with
   its last Crossref/PubMed check (scripts/reference-checks.json);
 - adds evidence labels, review dates, disclaimer and abbreviation tooltips;
@@ -28,7 +33,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import pdf, per_language, registry_check, render  # noqa: E402
+from myeloma_handbook import i18n, pdf, per_language, registry_check, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -38,14 +43,21 @@ log = logging.getLogger("mkdocs.hooks.handbook")
 _state: dict = {"sources": {}, "books": {}}
 
 
+def _languages(config) -> i18n.Languages:
+    """The languages of the i18n plugin's config (mkdocs.yml): the source first."""
+    plugin = config.plugins.get("i18n")
+    if plugin is not None:
+        return i18n.languages_from(plugin.config.languages)
+    return i18n.read_languages(Path(config.config_file_path).resolve().parent)
+
+
 def _language(config) -> str:
-    i18n = config.plugins.get("i18n")
-    return getattr(i18n, "current_language", None) or config.theme.get("language", "en")
+    plugin = config.plugins.get("i18n")
+    return getattr(plugin, "current_language", None) or _languages(config).source
 
 
 def _default_language(config) -> str:
-    i18n = config.plugins.get("i18n")
-    return getattr(i18n, "default_language", None) or config.theme.get("language", "en")
+    return _languages(config).source
 
 
 def _outer_build(config) -> bool:
@@ -58,7 +70,7 @@ def _project(config) -> Project:
     root = Path(config.config_file_path).resolve().parent
     bibtex = config.plugins.get("bibtex")
     bib_file = bibtex.config.bib_file if bibtex else "bibliography.bib"
-    return Project(root, Path(config.docs_dir), root / bib_file)
+    return Project(root, Path(config.docs_dir), root / bib_file, i18n.activate(root))
 
 
 @event_priority(100)  # before mkdocs-bibtex, which would crash on a broken .bib
@@ -77,7 +89,8 @@ def on_config(config):
         _state["reference_note"] = _reference_notes(config, report.bibliography)
         for problem in report.problems:
             log.warning(str(problem))
-        if report.problems and (config.strict or not report.bibliography.readable):
+        if report.problems and (config.strict or not report.bibliography.readable
+                                or not report.catalogues_readable):
             raise Abort(f"{len(report.problems)} problem(s) in the sources, listed above; nothing was built.")
     return config
 
@@ -104,10 +117,17 @@ def on_pre_build(config):
     # tooltip wherever one appears, without appending definitions to pages.
     abbreviations = render.abbreviations(_project(config).docs / language / "abbreviations.md")
     config.mdx_configs.setdefault("abbr", {})["glossary"] = abbreviations
+    words, languages = i18n.catalogue(language), _languages(config)
+    # For the templates: overrides/partials/language.html (Material's own
+    # strings this language replaces), 404.html, partials/copyright.html.
+    config.extra["handbook_i18n"] = {
+        "language": language, "source": languages.source, "translations": list(languages.translations),
+        "strings": words.get("templates"), "material": words.data.get("material") or {},
+        "catalogue_script": CATALOGUE_SCRIPT.format(language)}
     config.extra.pop("handbook_pdf", None)
     if pdf.enabled():  # the footer links to this language's PDF (overrides/partials/copyright.html)
         config.extra["handbook_pdf"] = {"url": pdf.site_path(language, _default_language(config)),
-                                        "label": pdf.STRINGS[language]["download"]}
+                                        "label": words.text("pdf.download")}
     bibtex = config.plugins.get("bibtex")
     if bibtex is None:  # citations switched off (the benchmark measures their cost this way)
         return
@@ -179,7 +199,7 @@ on_page_context = CombinedEvent(_hide_references_from_search, _restore_reference
 
 def on_post_page(output, page, config):
     """Pages of another language than the default search their own index.
-    static-i18n links the home pages as "/" and "/sl/" (below site_url's
+    static-i18n links the home pages as "/" and "/<language>/" (below site_url's
     path when it is set): such links become
     relative, so the site works below any path (e.g. a GitHub Pages project)."""
     base_path = urlsplit(config.site_url or "/").path or "/"
@@ -212,13 +232,20 @@ def on_post_template(output_content, template_name, config):
     return output_content
 
 
+CATALOGUE_SCRIPT = "assets/javascripts/catalogue/{}.js"  # loaded by overrides/main.html
+
+
 @event_priority(-200)  # after static-i18n has built every language
 def on_post_build(config):
     if not _outer_build(config):
         return
     root = _project(config).root
-    site, default = Path(config.site_dir), _default_language(config)
-    others = [lang for lang in getattr(config.plugins.get("i18n"), "build_languages", []) if lang != default]
+    site, languages = Path(config.site_dir), _languages(config)
+    default, others = languages.source, list(languages.translations)
+    for language in languages.all:  # each language's words for the scripts in overrides/
+        target = site / CATALOGUE_SCRIPT.format(language)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(i18n.catalogue(language).javascript(), encoding="utf-8")
     per_language.write_not_found_pages(site, _state.get("not_found", {}), default)
     if (site / per_language.INDEX).is_file():
         entries = per_language.split_search_index(site, default, others)

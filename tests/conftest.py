@@ -93,8 +93,10 @@ def expected_problems() -> dict[str, dict]:
 
 def make_fixture(case: str, destination: Path) -> Path:
     """Copy base + the case's overlay into destination, with a mkdocs.yml
-    that is the real one pointed at the fixture (nav left out)."""
+    that is the real one pointed at the fixture (nav left out), and the
+    real catalogues (i18n/) unless the case brings its own."""
     shutil.copytree(FIXTURES / "base", destination, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "i18n", destination / "i18n", dirs_exist_ok=True)
     if case != "base":
         assert (FIXTURES / case).is_dir(), f"no fixture tests/fixtures/{case}/"
         for source in sorted((FIXTURES / case).rglob("*")):
@@ -164,6 +166,21 @@ def page_sources(project: Path, languages=("en", "sl"), default="en") -> dict[st
                 stem[:-5] + "index.html" if stem.endswith("/index") else f"{stem}/index.html")
             sources[prefix + built] = path
     return sources
+
+
+def catalogue_scripts(destination: Path, root: Path = ROOT) -> list[str]:
+    """Each language's catalogue as the build writes it for the scripts
+    (assets/javascripts/catalogue/<language>.js), for running them in node."""
+    from myeloma_handbook.i18n import Catalogues
+
+    catalogues = Catalogues(root)
+    destination.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for language in catalogues.languages.all:
+        path = destination / f"{language}.js"
+        path.write_text(catalogues(language).javascript(), encoding="utf-8")
+        paths.append(str(path))
+    return paths
 
 
 @pytest.fixture(scope="session")

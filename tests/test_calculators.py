@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import catalogue_scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "tests" / "js" / "calculators_probe.js"
 
@@ -307,12 +309,18 @@ case("payne-missing-calcium", "correctedCalcium", error("missing", "calcium"),
 
 
 @pytest.fixture(scope="module")
-def results() -> dict[str, object]:
-    """Every case, run in one node process."""
+def probe(tmp_path_factory) -> list[str]:
+    """node, the probe and the catalogues (the words of each language)."""
     node = shutil.which("node")
     assert node, "node is not installed: run `python3 scripts/handbook.py setup --test`"
+    return [node, str(PROBE), *catalogue_scripts(tmp_path_factory.mktemp("catalogue"))]
+
+
+@pytest.fixture(scope="module")
+def results(probe) -> dict[str, object]:
+    """Every case, run in one node process."""
     calls = [{"fn": fn, "args": args} for _, fn, args, _ in CASES]
-    run = subprocess.run([node, str(PROBE)], input=json.dumps(calls), capture_output=True, text=True, timeout=60)
+    run = subprocess.run(probe, input=json.dumps(calls), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, f"node failed:\n{run.stderr}"
     outputs = json.loads(run.stdout)
     assert len(outputs) == len(CASES), f"node answered {len(outputs)} of {len(CASES)} cases"
@@ -347,12 +355,12 @@ def test_calculator_logic(results, case_id, fn, args, expected):
                 assert got == want, (key, got, result)
 
 
-def test_every_error_has_a_message_in_both_languages(results):
+def test_every_error_has_a_message_in_both_languages(results, probe):
     """Each error code a case produced turns into a sentence in English and
     Slovenian, naming the field and (for unit mistakes) both units."""
     errors = [e for r in results.values() if isinstance(r, dict) and r.get("ok") is False for e in r["errors"]]
     calls = [{"fn": "errorMessage", "args": [e, lang, True, "x"]} for e in errors for lang in ("en", "sl")]
-    run = subprocess.run([shutil.which("node"), str(PROBE)], input=json.dumps(calls),
+    run = subprocess.run(probe, input=json.dumps(calls),
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, f"node failed:\n{run.stderr}"
     messages = json.loads(run.stdout)

@@ -120,8 +120,9 @@ def test_new_refuses_bad_input_and_writes_nothing(tmp_path, args, message):
                        "            Chapter: Poglavje"), encoding="utf-8")
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")
     files = sorted(p for p in (project / "docs").rglob("*") if p.is_file())
+    path, title_en, title_sl = args
     with pytest.raises(ScaffoldError, match=message):
-        create(project, *args)
+        create(project, path, {"en": title_en, "sl": title_sl})
     assert (project / "mkdocs.yml").read_text(encoding="utf-8") == config
     assert sorted(p for p in (project / "docs").rglob("*") if p.is_file()) == files
 

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .i18n import read_languages
+
 BUDGETS = {
     "build": 6.0,            # s, full bilingual HTML build
     "citation_share": 0.10,  # citation processing as a share of build time
@@ -38,6 +40,7 @@ def copy_project(root: Path, destination: Path, without_citations: bool = False)
     """A copy of the project (docs, bibliography, config, overrides; scripts
     are referenced in place)."""
     shutil.copytree(root / "docs", destination / "docs")
+    shutil.copytree(root / "i18n", destination / "i18n")
     shutil.copy(root / "bibliography.bib", destination / "bibliography.bib")
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("custom_dir: overrides", f"custom_dir: {root / 'overrides'}")
@@ -50,8 +53,8 @@ def copy_project(root: Path, destination: Path, without_citations: bool = False)
 
 def multiply_content(project: Path, factor: int) -> None:
     """Add factor-1 synthetic copies of every chapter (same length, tables and
-    citations) in both languages, and drop the nav so all pages are built."""
-    for language in ("en", "sl"):
+    citations) in every language, and drop the nav so all pages are built."""
+    for language in read_languages(project).all:
         base = project / "docs" / language
         chapters = [p for p in base.rglob("*.md") if p.parent != base]
         for copy in range(2, factor + 1):
@@ -103,7 +106,7 @@ def rebuild_time(project: Path, port: int = 8431) -> float:
             time.sleep(0.2)
         time.sleep(1.0)
         done_before = log.read_text().count("Documentation built in")
-        page = project / "docs" / "en" / "myeloma" / "diagnosis.md"
+        page = project / "docs" / read_languages(project).source / "myeloma" / "diagnosis.md"
         page.write_text(page.read_text(encoding="utf-8") + "\n\nEdited for the benchmark.\n", encoding="utf-8")
         start = time.perf_counter()
         while time.time() < deadline:
@@ -136,11 +139,11 @@ def page_weight(site: Path, page: str) -> float:
     return gzip_kb([html_file, *sorted(set(assets))])
 
 
-def search_indexes(site: Path) -> dict[str, float]:
+def search_indexes(site: Path, source: str) -> dict[str, float]:
     found = {}
     for index in sorted(site.rglob("search_index.json")):
-        language = index.parent.parent.relative_to(site).as_posix() or "en"
-        found[language if language != "." else "en"] = index.stat().st_size / 1024
+        language = index.parent.parent.relative_to(site).as_posix()
+        found[language if language != "." else source] = index.stat().st_size / 1024
     return found
 
 
@@ -190,13 +193,13 @@ def run(root: Path, factors=(1, 5, 10), with_rebuild: bool = True, pdf_timer=Non
             for language, seconds in pdf_timer().items():
                 rows.append((f"PDF, {language}", f"{seconds:.2f} s",
                              f"≤ {BUDGETS['pdf']:.0f} s: {verdict(seconds, BUDGETS['pdf'])}"))
-        site = tmp / "site-full"
-        for page in ("treatment/drugs/index.html", "sl/treatment/drugs/index.html"):
+        site, languages = tmp / "site-full", read_languages(root)
+        for page in (f"{languages.url_prefix(language)}treatment/drugs/index.html" for language in languages.all):
             if (site / page).is_file():
                 kb = page_weight(site, page)
                 rows.append((f"page weight {page} (gzip, with CSS+JS)", f"{kb:.0f} KB",
                              f"≤ {BUDGETS['page_kb']:.0f} KB: {verdict(kb, BUDGETS['page_kb'])}"))
-        for language, kb in search_indexes(site).items():
+        for language, kb in search_indexes(site, languages.source).items():
             rows.append((f"search index ({language})", f"{kb:.0f} KB",
                          f"≤ {BUDGETS['index_kb']:.0f} KB: {verdict(kb, BUDGETS['index_kb'])}"))
     return rows

@@ -9,6 +9,7 @@ formatted once per language per build instead of at every citation.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
 
+from .i18n import catalogue
 from .problems import Problem
 
 ENTRY_START = re.compile(r"^[ \t]*@(\w+)[ \t]*[{(][ \t]*([^,\s]*)[ \t]*,", re.M)
@@ -30,14 +32,6 @@ URL_SYNTAX = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")
 CONTAINER_FIELDS = ("journal", "booktitle", "publisher", "howpublished", "organization", "institution", "school")
 VETERINARY = "veterinary"
 
-WORDS = {
-    "en": {"et_al": "et al.", "internet": "Internet", "cited": "cited", "available": "Available from",
-           "in": "In", "editor": "editor", "editors": "editors", "pages": "p.", "edition": "ed."},
-    # Slovenian Vancouver usage (Zdrav Vestn): "et al." is Latin and stays.
-    "sl": {"et_al": "et al.", "internet": "internet", "cited": "citirano", "available": "Dostopno na",
-           "in": "V", "editor": "ur.", "editors": "ur.", "pages": "str.", "edition": "izd."},
-}
-MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 @dataclass
@@ -206,15 +200,13 @@ def _sentence(text: str) -> str:
 
 
 def _cited(date: str, language: str, words: dict) -> str:
-    year, month, day = date.split("-")
-    if language == "sl":
-        return f"[{words['cited']} {int(day)}. {int(month)}. {year}]"
-    return f"[{words['cited']} {year} {MONTHS_EN[int(month) - 1]} {int(day)}]"
+    """The access date of a web page: "[cited 2026 Jan 15]", "[citirano 15. 1. 2026]"."""
+    return f"[{words['cited']} {catalogue(language).date(dt.date.fromisoformat(date), 'cited')}]"
 
 
-def format_entry(entry: Entry, language: str = "en") -> str:
+def format_entry(entry: Entry, language: str) -> str:
     """One reference in Vancouver style, as Markdown with DOI/PubMed links."""
-    words = WORDS[language]
+    words = catalogue(language).get("references")
     f = {k.lower(): _plain(v) for k, v in entry.fields.items()}
     kind = entry.type.lower()
     authors = entry.persons.get("author") or []
@@ -336,7 +328,7 @@ def make_registry(bibliography: Bibliography, footnote_format: str, annotate=Non
         def __init__(self):  # noqa: D401 - data is already parsed
             self.bib_data = bibliography.entries
             self.footnote_format = footnote_format
-            self.language = "en"
+            self.language = None  # set by the hook for each language it builds
             self.cited: list[tuple[str, ...]] = []  # keys of each citation, by token number
 
         def validate_citation_blocks(self, citation_blocks) -> None:

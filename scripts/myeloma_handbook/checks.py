@@ -11,12 +11,10 @@ from pathlib import Path
 from . import bibliography as bib
 from . import reference_records
 from .front_matter import check_front_matter, read_front_matter
+from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
                               scan_evidence_labels, scan_numbers)
 from .problems import Problem
-
-LANGUAGES = ("en", "sl")
-DEFAULT_LANGUAGE = "en"
 
 RAW_SCRIPT = re.compile(r"<\s*(script|iframe|object|embed)\b", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I | re.S)
@@ -30,10 +28,22 @@ class Project:
     root: Path  # where mkdocs.yml lives; paths in problems are relative to it
     docs: Path
     bib_path: Path
+    i18n: Catalogues | None = None  # its languages (mkdocs.yml) and catalogues (i18n/)
+
+    def __post_init__(self):
+        if self.i18n is None:
+            self.i18n = Catalogues(self.root)
 
     @classmethod
     def at(cls, root: Path, docs: str = "docs", bib_file: str = "bibliography.bib") -> "Project":
         return cls(root, root / docs, root / bib_file)
+
+    @property
+    def languages(self) -> Languages:
+        return self.i18n.languages
+
+    def catalogue(self, language: str) -> Catalogue:
+        return self.i18n(language)
 
     def rel(self, path: Path) -> str:
         try:
@@ -50,16 +60,19 @@ class Project:
 class Report:
     problems: list[Problem] = field(default_factory=list)
     bibliography: bib.Bibliography | None = None
+    catalogues_readable: bool = True  # False: a language has no usable catalogue (nothing can be built)
 
     def __bool__(self) -> bool:
         return not self.problems
 
 
 def check_twins(project: Project) -> list[Problem]:
+    """Every page exists in every language, at the same path."""
     problems = []
-    pages = {lang: project.pages(lang) for lang in LANGUAGES}
-    for lang in LANGUAGES:
-        for other in LANGUAGES:
+    languages = project.languages.all
+    pages = {lang: project.pages(lang) for lang in languages}
+    for lang in languages:
+        for other in languages:
             if other == lang:
                 continue
             for name, path in pages[lang].items():
@@ -70,7 +83,7 @@ def check_twins(project: Project) -> list[Problem]:
     stray = [p for p in project.docs.glob("*.md")]
     for path in stray:
         problems.append(Problem(project.rel(path), 1, "page is outside the language folders",
-                                "move it to docs/en/ and docs/sl/"))
+                                "move it to " + " and ".join(f"docs/{lang}/" for lang in languages)))
     return problems
 
 
@@ -101,12 +114,14 @@ def check_content_safety(text: str, rel: str) -> list[Problem]:
 DECIMAL_POINT = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.])")
 
 
-def check_decimal_comma(text: str, rel: str) -> list[Problem]:
-    """Slovenian prose writes 2,75, never 2.75 (the twin gate alone can miss
-    it when both forms happen to occur elsewhere on the page)."""
+def check_decimal_separator(text: str, rel: str, words: Catalogue) -> list[Problem]:
+    """A language whose locale writes 2,75 never writes 2.75 (the twin gate
+    alone can miss it when both forms happen to occur elsewhere on the page)."""
+    if words.decimal_symbol == ".":
+        return []
     masked = mask_non_prose(text)
     return [Problem(rel, masked.count("\n", 0, m.start()) + 1, f"decimal point in '{m.group(0)}'",
-                    f"Slovenian uses the decimal comma: {m.group(0).replace('.', ',')}")
+                    f"{words.english_name} uses the decimal comma: {m.group(0).replace('.', words.decimal_symbol)}")
             for m in DECIMAL_POINT.finditer(masked)]
 
 
@@ -143,17 +158,30 @@ def _declared(meta: dict, kind: str) -> set[str]:
 
 
 def check_twin_content(project: Project, name: str, known_keys=None) -> list[Problem]:
-    """Twins carry the same citation keys and the same clinical numbers."""
-    paths = {lang: project.docs / lang / name for lang in LANGUAGES}
-    texts = {lang: path.read_text(encoding="utf-8") for lang, path in paths.items()}
-    metas = {lang: read_front_matter(text) for lang, text in texts.items()}
+    """Each translation carries the citation keys and the clinical numbers of
+    its source page, and no others (both read the way its locale writes them)."""
+    languages = project.languages
+    paths = {lang: project.docs / lang / name for lang in languages.all}
+    texts = {lang: path.read_text(encoding="utf-8") for lang, path in paths.items() if path.is_file()}
+    problems = []
+    for translation in languages.translations:
+        if languages.source in texts and translation in texts:
+            problems += _compare_twins(project, paths, texts, (languages.source, translation), known_keys)
+    return problems
+
+
+def _compare_twins(project: Project, paths, texts, pair: tuple[str, str], known_keys) -> list[Problem]:
+    metas = {lang: read_front_matter(texts[lang]) for lang in pair}
     allowed_numbers = set().union(*(_declared(m, "numbers") for m in metas.values()))
     allowed_keys = set().union(*(_declared(m, "citations") for m in metas.values()))
     problems = []
-    citations = {lang: scan_citations(texts[lang]).citations for lang in LANGUAGES}
-    numbers = {lang: scan_numbers(texts[lang], lang) for lang in LANGUAGES}
-    for lang in LANGUAGES:
-        other = next(l for l in LANGUAGES if l != lang)
+    citations = {lang: scan_citations(texts[lang]).citations for lang in pair}
+    numbers = {}
+    for lang in pair:
+        words = project.catalogue(lang)
+        numbers[lang] = scan_numbers(texts[lang], words.decimal_symbol, words.group_symbol)
+    for lang in pair:
+        other = next(l for l in pair if l != lang)
         other_rel = project.rel(paths[other])
         other_keys = {c.key for c in citations[other]}
         reported = set()
@@ -186,19 +214,28 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     report.problems.extend(reference_records.check(
         bibliography, reference_records.load(records_path, project.rel(records_path)), project.rel(project.bib_path),
         project.rel(records_path), require_every_entry=reference_records.REQUIRE_EVERY_ENTRY))
+    languages = project.languages
+    report.problems.extend(check_catalogues(project.root, languages))
     report.problems.extend(check_twins(project))
-    for lang in LANGUAGES:
+    for lang in languages.all:
+        try:
+            words = project.catalogue(lang)
+        except CatalogueError:  # reported by check_catalogues
+            words, report.catalogues_readable = None, False
         for name, path in project.pages(lang).items():
             rel = project.rel(path)
             text = path.read_text(encoding="utf-8")
             report.problems.extend(check_front_matter(path, rel, today))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
-            if lang == "sl":
-                report.problems.extend(check_decimal_comma(text, rel))
-    english, slovenian = project.pages("en"), project.pages("sl")
-    for name in sorted(set(english) & set(slovenian)):
-        known = bibliography.entries.entries if bibliography.readable else None
-        report.problems.extend(check_twin_content(project, name, known))
+            if words is not None:
+                report.problems.extend(check_decimal_separator(text, rel, words))
+            if lang == languages.source and "translated_from" in read_front_matter(text):
+                report.problems.append(Problem(rel, 1, "a page of the source language has 'translated_from'",
+                                               "only translations record the source they follow; remove it"))
+    known = bibliography.entries.entries if bibliography.readable else None
+    if report.catalogues_readable:
+        for name in sorted(project.pages(languages.source)):
+            report.problems.extend(check_twin_content(project, name, known))
     report.problems.sort(key=lambda p: (p.path, p.line, p.message))
     return report

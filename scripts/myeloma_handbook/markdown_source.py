@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(\n|\Z)", re.S)
 FENCED_CODE = re.compile(r"^([ \t]*)(```|~~~).*?^\1\2[ \t]*$", re.S | re.M)
@@ -98,16 +99,19 @@ def scan_evidence_labels(text: str) -> list[tuple[int, str]]:
             for m in EVIDENCE_LABEL.finditer(masked)]
 
 
-# Numbers. English: 10,000 or 10 000 and 2.75. Slovenian: 10 000 or 10.000
-# and 2,75. Groups of three separated by a (no-break/thin) space count as one
-# number in both. A digit run glued to a letter before it (CD38, IgG1, β2) is
-# a name, not a quantity, and is left out.
+# Numbers, as the language's locale writes them (decimal and thousands
+# separators from CLDR: 2.75 and 10,000 in English, 2,75 and 10.000 in
+# Slovenian). Groups of three separated by a (no-break/thin) space count as
+# one number in every language. A digit run glued to a letter before it
+# (CD38, IgG1, β2) is a name, not a quantity, and is left out.
 _NOT_AFTER_LETTER = r"(?<![^\W\d])(?<!\d)"
 _SPACE = "[ \u00a0\u202f\u2009]"
-NUMBER_PATTERNS = {
-    "en": re.compile(_NOT_AFTER_LETTER + rf"(\d{{1,3}}(?:(?:,|{_SPACE})\d{{3}})+(?![\d])|\d+)(\.\d+)?"),
-    "sl": re.compile(_NOT_AFTER_LETTER + rf"(\d{{1,3}}(?:(?:\.|{_SPACE})\d{{3}})+(?![\d])|\d+)(,\d+)?"),
-}
+
+
+@lru_cache(maxsize=None)
+def number_pattern(decimal: str, group: str) -> re.Pattern:
+    group_mark = f"(?:{re.escape(group)}|{_SPACE})" if group.strip() else _SPACE
+    return re.compile(_NOT_AFTER_LETTER + rf"(\d{{1,3}}(?:{group_mark}\d{{3}})+(?![\d])|\d+)({re.escape(decimal)}\d+)?")
 
 
 def normalise_number(integer_part: str, fraction: str | None) -> str:
@@ -119,12 +123,13 @@ def normalise_number(integer_part: str, fraction: str | None) -> str:
     return digits
 
 
-def scan_numbers(text: str, language: str) -> dict[str, int]:
-    """Every number in the prose, normalised ("2,75" -> "2.75"), with the line
-    of its first appearance."""
+def scan_numbers(text: str, decimal: str, group: str) -> dict[str, int]:
+    """Every number in the prose, read with the locale's decimal and
+    thousands separators and normalised ("2,75" -> "2.75"), with the line of
+    its first appearance."""
     masked = mask_non_prose(text)
     found: dict[str, int] = {}
-    for match in NUMBER_PATTERNS[language].finditer(masked):
+    for match in number_pattern(decimal, group).finditer(masked):
         number = normalise_number(match.group(1), match.group(2))
         found.setdefault(number, masked.count("\n", 0, match.start()) + 1)
     return found

@@ -36,7 +36,8 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from .front_matter import build_date  # noqa: F401  (the hook asks pdf.build_date() for the edition's date)
-from .render import FIRST_H1, STRINGS as PAGE_STRINGS, format_date
+from .i18n import catalogue
+from .render import FIRST_H1, format_date
 
 ENABLE_VARIABLE = "HANDBOOK_PDF"
 BUDGET_SECONDS = 15.0  # per language, full handbook, 2 cores (issue 7)
@@ -61,13 +62,6 @@ FONT_PACKAGES = "fonts-dejavu-core fonts-dejavu-extra"
 # WeasyPrint names an embedded @font-face font after its family; any other
 # name is a fallback font the machine happened to have.
 EMBEDDED_FONT_PREFIX = "Handbook-"
-
-STRINGS = {
-    "en": {"contents": "Contents", "edition": "Edition {edition}", "date": "Generated on {date}",
-           "download": "The whole handbook as PDF"},
-    "sl": {"contents": "Vsebina", "edition": "Izdaja {edition}", "date": "Ustvarjeno {date}",
-           "download": "Celoten priročnik v PDF"},
-}
 
 log = logging.getLogger("mkdocs.hooks.handbook.pdf")
 
@@ -278,7 +272,8 @@ def front_matter_html(book: Book, first_pages: dict[str, int] | None) -> str:
     """Cover and contents. Without page numbers (the first pass, which only
     counts the front matter's pages) every entry shows a placeholder as wide
     as the widest number."""
-    s = STRINGS[book.language]
+    words = catalogue(book.language)
+    s, page = words.get("pdf"), words.get("page")
     e = html.escape
     out = [
         _head(book),
@@ -290,8 +285,7 @@ def front_matter_html(book: Book, first_pages: dict[str, int] | None) -> str:
         f'<p class="cover__author">{e(book.author)}</p>',
         '<div class="cover__bottom">',
         f'<p class="cover__licence">{e(book.licence)}</p>',
-        f'<p class="cover__disclaimer"><strong>{e(PAGE_STRINGS[book.language]["disclaimer_title"])}.</strong> '
-        f'{e(PAGE_STRINGS[book.language]["disclaimer"])}</p>',
+        f'<p class="cover__disclaimer"><strong>{e(page["disclaimer_title"])}.</strong> {e(page["disclaimer"])}</p>',
         "</div></section>",
         f'<nav class="contents"><h1 id="contents">{e(s["contents"])}</h1><ul>',
     ]

@@ -5,9 +5,9 @@ leaves the 404 page of the language it built last at the site root. The
 hooks use these functions to give each language its own:
 
 - `split_search_index`: after the build, search/search_index.json keeps the
-  default language; <lang>/search/search_index.json gets the others, with
-  their own lunr language (Slovenian: lunr.sl, shipped in
-  overrides/assets/javascripts/lunr/min/lunr.sl.min.js).
+  default language; <lang>/search/search_index.json gets the others, each
+  with its own lunr language when the site has one (Material's, or ours in
+  overrides/assets/javascripts/lunr/min/, such as lunr.sl.min.js).
 - `point_search_at_language_root`: Material's script loads the index from
   `search/search_index.json` below `base` in the page's `__config`; on a
   page of another language, `base` becomes that language's root, so the
@@ -35,13 +35,20 @@ import re
 from pathlib import Path
 
 INDEX = Path("search") / "search_index.json"
-# Languages with a lunr language file of our own, and the pipeline it needs
-# (Material removes trimmer and stemmer unless the index config names them).
-OWN_LUNR_LANGUAGES = {"sl": ["trimmer", "stopWordFilter", "stemmer"]}
+LUNR_LANGUAGE_FILE = "assets/javascripts/lunr/min/lunr.{}.min.js"
 
 ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
 STEMMING_WORKER = "search-stemming.js"
 CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def lunr_language(site: Path, language: str, combined: list[str]) -> list[str]:
+    """The lunr language of one language's index: its own when lunr has it
+    (Material's search plugin listed it, or the site ships lunr.<lang>.min.js),
+    otherwise the one Material's search plugin chose for the source language."""
+    if language in combined or (site / LUNR_LANGUAGE_FILE.format(language)).is_file():
+        return [language]
+    return combined[:1]
 
 
 def split_search_index(site: Path, default: str, others: list[str]) -> dict[str, int]:
@@ -55,10 +62,8 @@ def split_search_index(site: Path, default: str, others: list[str]) -> dict[str,
             entry = dict(entry, location=entry["location"][len(language) + 1:])
         buckets[language].append(entry)
     for language, entries in buckets.items():
-        config = dict(combined["config"])
-        if language != default:
-            config["lang"] = [language] if language in OWN_LUNR_LANGUAGES else ["en"]
-            config["pipeline"] = OWN_LUNR_LANGUAGES.get(language, config["pipeline"])
+        # Material keeps only the pipeline steps the config names (mkdocs.yml: all three).
+        config = dict(combined["config"], lang=lunr_language(site, language, combined["config"]["lang"]))
         target = site / INDEX if language == default else site / language / INDEX
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"config": config, "docs": entries}, ensure_ascii=False,

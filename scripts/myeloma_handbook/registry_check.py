@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import bibliography as bib
+from .i18n import catalogue
 from .problems import Problem
 
 # Module constants, so the tests can point the client at a local fake server.
@@ -528,22 +529,8 @@ def check(root: Path, bib_path: Path | None = None, cache_path: Path | None = No
 
 # ---------------------------------------------------------- what readers see
 
-MARKER_WORDS = {
-    "en": {"verified": "Checked against {registries} on {date}", "pending": "registry check pending",
-           "pending_title": "Not yet checked against {registries}", "differs": "differs from {registries}",
-           "differs_title": "The registry's record differs from this reference", "retracted": "retracted",
-           "retracted_title": "The registry lists this work as retracted", "and": "and"},
-    # Registry names are not declined: "Preverjeno 20. 11. 2026: Crossref in PubMed".
-    "sl": {"verified": "Preverjeno {date}: {registries}", "pending": "še ni preverjeno v registrih",
-           "pending_title": "Še ni preverjeno: {registries}", "differs": "ne ujema se z zapisom: {registries}",
-           "differs_title": "Zapis v registru se razlikuje od tega vira", "retracted": "umaknjeno",
-           "retracted_title": "Register navaja, da je delo umaknjeno", "and": "in"},
-}
-
-
 def _date(iso: str, language: str) -> str:
-    date = dt.date.fromisoformat(iso)
-    return f"{date.day}. {date.month}. {date.year}" if language == "sl" else date.isoformat()
+    return catalogue(language).date(dt.date.fromisoformat(iso), "compact")
 
 
 def reader_marker(finding: Finding | None, language: str) -> str:
@@ -551,7 +538,7 @@ def reader_marker(finding: Finding | None, language: str) -> str:
     differing or retracted. Empty for entries without a DOI or PMID."""
     if finding is None:
         return ""
-    words = MARKER_WORDS[language]
+    words = catalogue(language).get("registry")
 
     def span(state: str, text: str, title: str) -> str:
         return (f'<span class="reference-check reference-check--{state}" title="{html.escape(title)}">'

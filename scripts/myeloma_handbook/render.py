@@ -11,56 +11,23 @@ from pathlib import Path
 
 from . import bibliography as bib
 from .front_matter import build_date, review_due
+from .i18n import catalogue
 from .markdown_source import EVIDENCE_LABEL, mask_code
 
-STRINGS = {
-    "en": {
-        "evidence": {"guideline": "Guideline", "meta-analysis": "Meta-analysis", "rct": "Randomised trial",
-                     "cohort": "Cohort or registry", "case-series": "Case series", "case-report": "Case report",
-                     "expert": "Expert opinion"},
-        "evidence_title": "Level of evidence",
-        "reviewed": "Last reviewed {reviewed}, next review due {due}.",
-        "authors": "Authors",
-        "overdue": "This page is overdue for review.",
-        "disclaimer": ("This handbook supports, and does not replace, the judgement of a qualified clinician. "
-                       "Check doses and indications against the current product information and local protocols "
-                       "before treating a patient."),
-        "disclaimer_title": "Medical disclaimer",
-        "references": "References",
-        "backlink": "Back to citation {number} in the text",
-    },
-    "sl": {
-        "evidence": {"guideline": "Smernica", "meta-analysis": "Metaanaliza", "rct": "Randomizirana raziskava",
-                     "cohort": "Kohortna raziskava ali register", "case-series": "Serija primerov",
-                     "case-report": "Prikaz primera", "expert": "Mnenje strokovnjakov"},
-        "evidence_title": "Raven dokazov",
-        "reviewed": "Zadnji pregled {reviewed}, naslednji pregled do {due}.",
-        "authors": "Avtorji",
-        "overdue": "Rok za pregled te strani je potekel.",
-        "disclaimer": ("Priročnik je v pomoč usposobljenemu zdravniku in ne nadomešča njegove klinične presoje. "
-                       "Odmerke in indikacije pred zdravljenjem bolnika preverite v veljavnem povzetku glavnih "
-                       "značilnosti zdravila in v lokalnih protokolih."),
-        "disclaimer_title": "Opozorilo",
-        "references": "Literatura",
-        "backlink": "Nazaj na sklic {number} v besedilu",
-    },
-}
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December"]
 FULL_BIBLIOGRAPHY = "<!-- full-bibliography -->"
 
 
 def format_date(date: dt.date, language: str) -> str:
-    if language == "sl":
-        return f"{date.day}. {date.month}. {date.year}"
-    return f"{date.day} {MONTHS_EN[date.month - 1]} {date.year}"
+    """A date in running text, as the language's locale writes it."""
+    return catalogue(language).date(date, "text")
 
 
 def evidence_labels(markdown: str, language: str) -> str:
     """[evidence: rct] -> a small labelled badge (unknown levels are left as
     typed; the citation gate reports them)."""
-    names = STRINGS[language]["evidence"]
-    title = STRINGS[language]["evidence_title"]
+    words = catalogue(language)
+    names = words.get("page.evidence")
+    title = words.text("page.evidence_title")
 
     def badge(match: re.Match) -> str:
         level = match.group(1).strip().lower()
@@ -75,7 +42,7 @@ def evidence_labels(markdown: str, language: str) -> str:
                               markdown)
 
 
-ABBREVIATION_ROW = re.compile(r"^\|\s*([^|*\s][^|]*?)\s*\|\s*([^|]+?)\s*\|\s*$", re.M)
+ABBREVIATION_ROW = re.compile(r"^\|\s*([^|*\s][^|]*?)\s*\|\s*([^|]+?)\s*\|\s*$")
 
 
 def abbreviations(page_path: Path) -> dict[str, str]:
@@ -83,10 +50,15 @@ def abbreviations(page_path: Path) -> dict[str, str]:
     if not page_path.is_file():
         return {}
     found = {}
-    for abbr, meaning in ABBREVIATION_ROW.findall(page_path.read_text(encoding="utf-8")):
-        if set(abbr) <= set("-: ") or abbr.lower() in ("abbreviation", "kratica"):
-            continue  # header and separator rows
-        found[abbr.strip("`")] = re.sub(r"[*_`]", "", meaning)
+    lines = page_path.read_text(encoding="utf-8").split("\n")
+
+    def separator(line: str) -> bool:
+        return "-" in line and set(line.strip()) <= set("|-: ")
+
+    for line, following in zip(lines, lines[1:] + [""]):
+        row = ABBREVIATION_ROW.match(line)
+        if row and not separator(line) and not separator(following):  # not the header row, whatever its words
+            found[row.group(1).strip("`")] = re.sub(r"[*_`]", "", row.group(2))
     return found
 
 
@@ -122,7 +94,7 @@ def without_references(content: str) -> str:
 
 
 def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None) -> str:
-    s = STRINGS[language]
+    s = catalogue(language).get("page")
     # 2,3 not 23: a visible separator between adjacent citation numbers.
     content = ADJACENT_CITATIONS.sub(r'\1<sup class="cite-sep">,</sup>\3', content)
     # data-search-exclude: the reference list stays out of the search index

@@ -1,5 +1,7 @@
-"""`scripts/handbook.py new`: a new chapter in both languages, listed in the
-navigation, that passes the strict build as soon as it is created.
+"""`scripts/handbook.py new`: a new chapter in every language of mkdocs.yml,
+listed in the navigation, that passes the strict build as soon as it is
+created. Its skeleton comes from the `scaffold:` strings of each language's
+catalogue (i18n/<language>.yml).
 
 mkdocs.yml is edited as text (new lines inserted, nothing else touched), so
 its comments and layout survive; the result is parsed again before it is
@@ -15,55 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .checks import LANGUAGES
+from .i18n import Catalogues, ConfigLoader, i18n_plugin_config
 
 PAGE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*/)*[a-z0-9][a-z0-9-]*$")
-OVERVIEW = "Overview"  # the nav label of a section's index.md (translated in mkdocs.yml)
-
-SKELETON = {
-    "en": {
-        "description": "Draft page: replace this with one sentence (up to 160 characters) on what the page covers.",
-        "key_points": "Key points",
-        "slovenia": "In Slovenia",
-        "body": """\
-!!! abstract "{key_points}"
-
-    - Three to five short bullets, each with its number and its citation.
-
-## First section {{#first-section}}
-
-Write the text here. Cite each figure at the end of its clause with its key
-from bibliography.bib in square brackets, and add an evidence label after each
-recommendation (see CONTRIBUTING.md).
-
-!!! {slovenia_type} "{slovenia}"
-
-    Where Slovenian practice or data differ, say so here (in both languages),
-    or delete this box.
-""",
-    },
-    "sl": {
-        "description": "Osnutek strani: nadomestite ga z enim stavkom (do 160 znakov) o tem, kaj stran obravnava.",
-        "key_points": "Ključne točke",
-        "slovenia": "V Sloveniji",
-        "body": """\
-!!! abstract "{key_points}"
-
-    - Tri do pet kratkih alinej, vsaka s svojim številom in virom.
-
-## Prvo poglavje {{#first-section}}
-
-Tu napišite besedilo. Vsak podatek na koncu stavka opremite s ključem vira iz
-bibliography.bib v oglatem oklepaju, za vsakim priporočilom pa dodajte oznako
-ravni dokazov (glejte navodila za sodelovanje).
-
-!!! {slovenia_type} "{slovenia}"
-
-    Kjer se slovenska praksa ali podatki razlikujejo, to napišite tukaj (v
-    obeh jezikih), sicer okvir izbrišite.
-""",
-    },
-}
 
 
 class ScaffoldError(Exception):
@@ -74,27 +30,18 @@ class ScaffoldError(Exception):
 class NewPage:
     name: str  # e.g. treatment/car-t.md
     title: dict[str, str]  # language -> title
-    section: str | None  # English nav label of the section; None: top level
-    section_sl: str | None = None
+    section: str | None  # the source language's nav label of the section; None: top level
 
 
-def page_text(language: str, title: str, authors: list[str], today: dt.date) -> str:
-    words = SKELETON[language]
+def page_text(words: dict, title: str, authors: list[str], today: dt.date) -> str:
+    """A new page from the `scaffold:` strings of its language's catalogue."""
     front = (f"title: {_yaml_scalar(title)}\ndescription: {_yaml_scalar(words['description'])}\n"
              f"reviewed: {today.isoformat()}\nauthors:\n" + "".join(f"  - {_yaml_scalar(a)}\n" for a in authors))
-    body = words["body"].format(key_points=words["key_points"], slovenia=words["slovenia"],
-                                slovenia_type="slovenia")
+    body = words["body"].format(key_points=words["key_points"], slovenia=words["slovenia"])
     return f"---\n{front}---\n\n# {title}\n\n{body}"
 
 
 # ---------------------------------------------------------------- mkdocs.yml
-
-class _AnyTagLoader(yaml.SafeLoader):
-    """mkdocs.yml may hold !ENV or !!python/name tags; here only its shape counts."""
-
-
-_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
 
 def _nav_block(lines: list[str]) -> tuple[int, int]:
     """First and one-past-last line index of the top-level `nav:` block."""
@@ -188,25 +135,26 @@ def add_to_nav(text: str, page: NewPage, label: str) -> str:
     return "\n".join(lines)
 
 
-def add_nav_translations(text: str, pairs: dict[str, str], config: dict) -> str:
-    """Add `English: Slovenian` lines to the sl language's nav_translations."""
-    language = _slovenian_language(config)
-    existing = (language or {}).get("nav_translations") or {}
-    for english, slovenian in pairs.items():
-        if english in existing and existing[english] != slovenian:
-            raise ScaffoldError(f"the nav label '{english}' is already translated as '{existing[english]}', "
-                                f"not '{slovenian}'; use that translation or another English title")
-    wanted = {e: s for e, s in pairs.items() if e not in existing and e != s}
+def add_nav_translations(text: str, pairs: dict[str, str], config: dict, language: str) -> str:
+    """Add `source label: translated label` lines to a language's nav_translations."""
+    entry = _language_entry(config, language)
+    existing = (entry or {}).get("nav_translations") or {}
+    for label, translated in pairs.items():
+        if label in existing and existing[label] != translated:
+            raise ScaffoldError(f"the nav label '{label}' is already translated as '{existing[label]}' "
+                                f"({language}), not '{translated}'; use that translation or another title")
+    wanted = {label: translated for label, translated in pairs.items() if label not in existing and label != translated}
     if not wanted:
         return text
-    if language is None:
-        raise ScaffoldError("mkdocs.yml has no i18n language 'sl'; cannot add the Slovenian nav labels")
+    if entry is None:
+        raise ScaffoldError(f"mkdocs.yml has no i18n language '{language}'; cannot add its nav labels")
     lines = text.split("\n")
-    head = next((i for i, line in enumerate(lines) if re.match(r"^\s*nav_translations:\s*$", line)), None)
+    locale = next(i for i, line in enumerate(lines) if re.match(rf"^\s*- locale:\s*{re.escape(language)}\s*$", line))
+    block_end = _block_end(lines, locale, len(lines))
+    head = next((i for i in range(locale, block_end) if re.match(r"^\s*nav_translations:\s*$", lines[i])), None)
     if head is None:
-        locale = next(i for i, line in enumerate(lines) if re.match(r"^\s*- locale:\s*sl\s*$", line))
         indent = _indent(lines[locale]) + 2
-        head = _block_end(lines, locale, len(lines))
+        head = block_end
         lines.insert(head, f"{' ' * indent}nav_translations:")
     end = _block_end(lines, head, len(lines))
     child_indent = _indent(lines[head + 1]) if end > head + 1 else _indent(lines[head]) + 2
@@ -214,57 +162,66 @@ def add_nav_translations(text: str, pairs: dict[str, str], config: dict) -> str:
     return "\n".join(lines)
 
 
-def _slovenian_language(config: dict) -> dict | None:
-    for plugin in config.get("plugins") or []:
-        if isinstance(plugin, dict) and "i18n" in plugin:
-            for language in (plugin["i18n"] or {}).get("languages") or []:
-                if language.get("locale") == "sl":
-                    return language
+def _language_entry(config: dict, language: str) -> dict | None:
+    for entry in i18n_plugin_config(config).get("languages") or []:
+        if str(entry.get("locale")) == language:
+            return entry
     return None
 
 
-def create(root: Path, path: str, title_en: str, title_sl: str, section_en: str | None = None,
-           section_sl: str | None = None, authors: list[str] | None = None,
-           today: dt.date | None = None) -> list[Path]:
-    """Create docs/en/PATH.md and docs/sl/PATH.md and list them in mkdocs.yml.
-    Returns the files written."""
+def create(root: Path, path: str, titles: dict[str, str], sections: dict[str, str] | None = None,
+           authors: list[str] | None = None, today: dt.date | None = None) -> list[Path]:
+    """Create docs/<language>/PATH.md in every language and list the page in
+    mkdocs.yml. titles (and, for a new nav section, sections): language -> text,
+    for every language of mkdocs.yml. Returns the files written."""
+    catalogues = Catalogues(root)
+    languages = catalogues.languages
+    sections = {lang: label for lang, label in (sections or {}).items() if label}
     name = path.removesuffix(".md")
     if not PAGE_PATH.match(name):
         raise ScaffoldError(f"'{path}' is not a page path like treatment/car-t-cells "
                             "(lowercase ASCII letters, digits and hyphens, folders separated by '/')")
     name += ".md"
-    for title in (title_en, title_sl):
+    for language in languages.all:
+        if not titles.get(language):
+            raise ScaffoldError(f"give the page's {catalogues(language).english_name} title with --title-{language}")
+    for title in titles.values():
         if not 3 <= len(title.strip()) <= 120:
             raise ScaffoldError(f"title '{title}' must have 3 to 120 characters")
-    targets = {lang: root / "docs" / lang / name for lang in LANGUAGES}
+    targets = {lang: root / "docs" / lang / name for lang in languages.all}
     for target in targets.values():
         if target.exists():
             raise ScaffoldError(f"{target.relative_to(root)} exists already; edit it instead")
     config_path = root / "mkdocs.yml"
     text = config_path.read_text(encoding="utf-8")
-    config = yaml.load(text, Loader=_AnyTagLoader) or {}
+    config = yaml.load(text, Loader=ConfigLoader) or {}
     if any(p == name for _, p in _nav_pages(config.get("nav"))):
         raise ScaffoldError(f"{name} is already in the nav of mkdocs.yml")
 
-    section = section_en or find_section(config, name)
+    section = sections.get(languages.source) or find_section(config, name)
     if section is None and "/" in name:
         section = name.split("/")[0].replace("-", " ").capitalize()
     known_sections = {s for s, _ in _nav_pages(config.get("nav")) if s}
-    translations: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {lang: {} for lang in languages.translations}
     if section and section not in known_sections:
-        existing = (_slovenian_language(config) or {}).get("nav_translations") or {}
-        if not section_sl and section not in existing:
-            raise ScaffoldError(f"the nav section '{section}' is new: give its Slovenian name with --section-sl")
-        if section_sl:
-            translations[section] = section_sl
+        for language in languages.translations:
+            existing = (_language_entry(config, language) or {}).get("nav_translations") or {}
+            if not sections.get(language) and section not in existing:
+                raise ScaffoldError(f"the nav section '{section}' is new: give its "
+                                    f"{catalogues(language).english_name} name with --section-{language}")
+            if sections.get(language):
+                translations[language][section] = sections[language]
     is_index = name.endswith("/index.md")
-    label = OVERVIEW if is_index else title_en.strip()
-    if not is_index:
-        translations[label] = title_sl.strip()
+    label = catalogues(languages.source).text("scaffold.overview") if is_index else titles[languages.source].strip()
+    for language in languages.translations:
+        translations[language][label] = (catalogues(language).text("scaffold.overview") if is_index
+                                         else titles[language].strip())
 
-    page = NewPage(name, {"en": title_en.strip(), "sl": title_sl.strip()}, section, section_sl)
-    new_text = add_nav_translations(add_to_nav(text, page, label), translations, config)
-    new_config = yaml.load(new_text, Loader=_AnyTagLoader)
+    page = NewPage(name, {lang: titles[lang].strip() for lang in languages.all}, section)
+    new_text = add_to_nav(text, page, label)
+    for language in languages.translations:
+        new_text = add_nav_translations(new_text, translations[language], config, language)
+    new_config = yaml.load(new_text, Loader=ConfigLoader)
     if (section, name) not in _nav_pages(new_config.get("nav")) and (None, name) not in _nav_pages(
             new_config.get("nav")):
         raise ScaffoldError("could not place the page in the nav of mkdocs.yml; add it by hand")
@@ -273,6 +230,7 @@ def create(root: Path, path: str, title_en: str, title_sl: str, section_en: str 
     today = today or dt.date.today()
     for lang, target in targets.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page_text(lang, page.title[lang], authors, today), encoding="utf-8")
+        target.write_text(page_text(catalogues(lang).get("scaffold"), page.title[lang], authors, today),
+                          encoding="utf-8")
     config_path.write_text(new_text, encoding="utf-8")
-    return [targets["en"], targets["sl"], config_path]
+    return [*targets.values(), config_path]

@@ -4,13 +4,17 @@ Each page is masked first (markdown_source.mask_non_prose: front matter,
 code, URLs, link targets, citation keys, evidence labels and admonition heads
 become spaces, so every word keeps its line). Then:
 
-- English pages go through codespell, which knows common misspellings and
-  leaves unknown medical words alone; scripts/wordlist-en.txt is its ignore
-  list for the few medical words it mistakes for typos.
+- each language's catalogue (i18n/<language>.yml, `spelling:`) names its
+  checker and word list. English pages go through codespell, which knows
+  common misspellings and leaves unknown medical words alone;
+  scripts/wordlist-en.txt is its ignore list for the few medical words it
+  mistakes for typos.
 - Slovenian pages go through hunspell with Debian's sl_SI dictionary
   (hunspell-sl); scripts/wordlist-sl.txt adds medical terms and drug names.
   A list entry ending in `*` accepts every inflected form of its stem
   (`bortezomib*` accepts bortezomiba, bortezomibom ...).
+- a language whose catalogue names no checker is not spell-checked (the
+  command says so).
 
 Words with digits or with more than one capital (CD38, KarMMa, ISS) are
 names and abbreviations, not spelling, and are skipped.
@@ -24,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import Catalogues
 from .markdown_source import mask_non_prose
 
 # A word, or a hyphenated compound (ide-cel, 5-letno, GLOBOCAN-ovih).
@@ -34,7 +39,6 @@ HTML_CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
 # Emphasis inside a word (hiper**k**alciemija) would split it in two.
 INNER_EMPHASIS = re.compile(r"(?<=\w)[*_]+(?=\w)")
 CODESPELL_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<word>.+?) ==> (?P<fix>.+)$")
-HUNSPELL_DICTIONARY = {"sl": "sl_SI"}
 
 
 @dataclass(frozen=True, order=True)
@@ -101,11 +105,11 @@ def check_english(files: dict[str, str], ignore_list: Path) -> list[Misspelling]
     return sorted(found)
 
 
-def check_hunspell(files: dict[str, str], language: str, word_list: Path) -> list[Misspelling]:
+def check_hunspell(files: dict[str, str], dictionary: str, word_list: Path) -> list[Misspelling]:
     """hunspell over every distinct word of the masked files."""
     if not shutil.which("hunspell"):
         raise SpellcheckError("hunspell is not installed: run `python3 scripts/handbook.py setup --test` "
-                              "(Debian packages hunspell and hunspell-sl)")
+                              f"(Debian packages hunspell and hunspell-{dictionary.split('_')[0].lower()})")
     accepted, stems = read_word_list(word_list)
 
     def known(word: str) -> bool:
@@ -127,11 +131,11 @@ def check_hunspell(files: dict[str, str], language: str, word_list: Path) -> lis
                         occurrences.setdefault(word, []).append((path, number))
     if not occurrences:
         return []
-    result = subprocess.run(["hunspell", "-d", HUNSPELL_DICTIONARY[language], "-i", "UTF-8", "-l"],
+    result = subprocess.run(["hunspell", "-d", dictionary, "-i", "UTF-8", "-l"],
                             input="\n".join(occurrences), capture_output=True, text=True, encoding="utf-8")
     if result.returncode != 0 or "Can't open affix or dictionary" in result.stderr:
-        raise SpellcheckError(f"hunspell could not check {language}: {result.stderr.strip()} "
-                              f"(is the Debian package hunspell-{language} installed?)")
+        raise SpellcheckError(f"hunspell could not check {dictionary}: {result.stderr.strip()} "
+                              f"(is the Debian package hunspell-{dictionary.split('_')[0].lower()} installed?)")
     unknown = set(result.stdout.split())
     return sorted(Misspelling(path, line, word) for word in unknown for path, line in occurrences.get(word, []))
 
@@ -142,16 +146,31 @@ def _venv_tool(name: str) -> str | None:
 
 
 def check_files(paths: list[Path], root: Path) -> list[Misspelling]:
-    """Spell-check chapter files; the language comes from docs/<language>/."""
-    by_language: dict[str, dict[str, str]] = {"en": {}, "sl": {}}
+    """Spell-check chapter files; the language comes from docs/<language>/,
+    the checker from that language's catalogue."""
+    catalogues = Catalogues(root)
+    by_language: dict[str, dict[str, str]] = {language: {} for language in catalogues.languages.all}
     for path in paths:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-        match = re.match(r"^docs/(en|sl)/.*\.md$", rel)
-        if match:
-            by_language[match.group(1)][rel] = path.read_text(encoding="utf-8")
+        parts = path.resolve().relative_to(root.resolve()).parts
+        if len(parts) > 2 and parts[0] == "docs" and parts[1] in by_language and path.suffix == ".md":
+            by_language[parts[1]]["/".join(parts)] = path.read_text(encoding="utf-8")
     found = []
-    if by_language["en"]:
-        found += check_english(by_language["en"], root / "scripts" / "wordlist-en.txt")
-    if by_language["sl"]:
-        found += check_hunspell(by_language["sl"], "sl", root / "scripts" / "wordlist-sl.txt")
+    for language, files in by_language.items():
+        settings = catalogues(language).data.get("spelling") or {}
+        if not files or not settings:
+            continue
+        word_list = root / settings.get("word_list", f"scripts/wordlist-{language}.txt")
+        if settings.get("checker") == "codespell":
+            found += check_english(files, word_list)
+        elif settings.get("checker") == "hunspell":
+            found += check_hunspell(files, settings["dictionary"], word_list)
+        else:
+            raise SpellcheckError(f"i18n/{language}.yml: unknown spelling checker '{settings.get('checker')}' "
+                                  "(codespell or hunspell)")
     return sorted(found)
+
+
+def unchecked_languages(root: Path) -> list[str]:
+    """Languages whose catalogue names no spell checker."""
+    catalogues = Catalogues(root)
+    return [language for language in catalogues.languages.all if not catalogues(language).data.get("spelling")]

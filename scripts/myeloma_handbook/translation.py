@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import LANGUAGES, Project, check_twin_content
+from .checks import Project, check_twin_content
 from .markdown_source import mask_code, scan_evidence_labels
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.M)
@@ -57,22 +57,26 @@ def _describe_headings(levels: list[int]) -> str:
     return f"{len(levels)} (" + ", ".join(f"h{lvl}×{n}" for lvl, n in counts.items()) + ")"
 
 
-def structural_drift(en: Structure, sl: Structure) -> list[str]:
+def structural_drift(source: Structure, translation: Structure, names: tuple[str, str]) -> list[str]:
+    """What differs in the structure of a translation and its source;
+    names: their language codes, as the messages show them."""
+    a, b = names
     drift = []
-    if en.headings != sl.headings:
-        drift.append(f"headings: en {_describe_headings(en.headings)}, sl {_describe_headings(sl.headings)}")
-    if en.heading_ids != sl.heading_ids:
-        only_en = sorted(set(en.heading_ids) - set(sl.heading_ids))
-        only_sl = sorted(set(sl.heading_ids) - set(en.heading_ids))
+    if source.headings != translation.headings:
+        drift.append(f"headings: {a} {_describe_headings(source.headings)}, "
+                     f"{b} {_describe_headings(translation.headings)}")
+    if source.heading_ids != translation.heading_ids:
+        only_a = sorted(set(source.heading_ids) - set(translation.heading_ids))
+        only_b = sorted(set(translation.heading_ids) - set(source.heading_ids))
         detail = "; ".join(part for part in (
-            f"only en: {', '.join('#' + i for i in only_en)}" if only_en else "",
-            f"only sl: {', '.join('#' + i for i in only_sl)}" if only_sl else "") if part) or "different order"
+            f"only {a}: {', '.join('#' + i for i in only_a)}" if only_a else "",
+            f"only {b}: {', '.join('#' + i for i in only_b)}" if only_b else "") if part) or "different order"
         drift.append(f"heading ids: {detail}")
-    if en.tables != sl.tables:
-        drift.append(f"tables (body rows): en {en.tables or 'none'}, sl {sl.tables or 'none'}")
-    if en.evidence != sl.evidence:
-        drift.append(f"evidence labels: en {len(en.evidence)}, sl {len(sl.evidence)}"
-                     + ("" if len(en.evidence) != len(sl.evidence) else " (different levels or order)"))
+    if source.tables != translation.tables:
+        drift.append(f"tables (body rows): {a} {source.tables or 'none'}, {b} {translation.tables or 'none'}")
+    if source.evidence != translation.evidence:
+        drift.append(f"evidence labels: {a} {len(source.evidence)}, {b} {len(translation.evidence)}"
+                     + ("" if len(source.evidence) != len(translation.evidence) else " (different levels or order)"))
     return drift
 
 
@@ -110,22 +114,30 @@ class PageStatus:
 
 
 def page_statuses(project: Project, use_git: bool = True) -> list[PageStatus]:
-    pages = {lang: project.pages(lang) for lang in LANGUAGES}
+    languages = project.languages
+    pages = {lang: project.pages(lang) for lang in languages.all}
     statuses = []
     for name in sorted(set().union(*pages.values())):
-        status = PageStatus(name, missing=[lang for lang in LANGUAGES if name not in pages[lang]])
+        status = PageStatus(name, missing=[lang for lang in languages.all if name not in pages[lang]])
         if not status.missing:
-            paths = {lang: pages[lang][name] for lang in LANGUAGES}
+            paths = {lang: pages[lang][name] for lang in languages.all}
             texts = {lang: path.read_text(encoding="utf-8") for lang, path in paths.items()}
-            status.drift = structural_drift(structure(texts["en"]), structure(texts["sl"]))
+            source = structure(texts[languages.source])
+            for translation in languages.translations:
+                status.drift += structural_drift(source, structure(texts[translation]),
+                                                 (languages.source, translation))
             status.drift += [f"{p.path}:{p.line}: {p.message}" for p in check_twin_content(project, name)]
             if use_git:
                 times = {lang: last_commit_time(project.root, path) for lang, path in paths.items()}
-                if all(times.values()) and times["en"] != times["sl"]:
-                    old, new = sorted(LANGUAGES, key=lambda lang: times[lang])
-                    days = (times[new] - times[old]) / DAY
-                    age = f"{days:.0f} day(s)" if days >= 1 else "less than a day"
-                    status.older = f"{old} is older: {new} changed {age} later; check {old} still says the same"
+                older = []
+                for translation in languages.translations:
+                    pair = (languages.source, translation)
+                    if times[pair[0]] and times[pair[1]] and times[pair[0]] != times[pair[1]]:
+                        old, new = sorted(pair, key=lambda lang: times[lang])
+                        days = (times[new] - times[old]) / DAY
+                        age = f"{days:.0f} day(s)" if days >= 1 else "less than a day"
+                        older.append(f"{old} is older: {new} changed {age} later; check {old} still says the same")
+                status.older = "; ".join(older)
         statuses.append(status)
     return statuses
 

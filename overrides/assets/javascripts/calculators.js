@@ -45,7 +45,7 @@
     if (!match || (match[2] === "" && match[4] === "") || (match[3] && match[4] === "")) {
       return { error: "nan" };
     }
-    var thousandsMark = lang === "sl" ? "." : ",";
+    var thousandsMark = catalogue(lang).group;
     if (match[3] === thousandsMark && match[4].length === 3 && /[1-9]/.test(match[2])) {
       return { error: "thousands" };
     }
@@ -379,248 +379,43 @@
   /* Words, per language                                                  */
   /* ------------------------------------------------------------------ */
 
-  var STRINGS = {
-    en: {
-      calculate: "Calculate",
-      privacy: "Runs in this browser only: nothing you enter is sent or stored.",
-      calculator: "Calculator",
-      unitSystem: "Units",
-      si: "SI (mmol/L, µmol/L, g/L)",
-      conventional: "Conventional (mg/dL, g/dL)",
-      creatSi: "µmol/L",
-      creatConventional: "mg/dL",
-      caSi: "mmol/L and g/L",
-      caConventional: "mg/dL and g/dL",
-      yes: "present", no: "absent", checkboxOn: "present",
-      ldhYes: "above the upper limit of normal", ldhNo: "normal",
-      female: "female", male: "male",
-      optional: "optional",
-      inputs: "Calculated from",
-      cannot: "Cannot calculate: correct the marked fields.",
-      units: { mg_l: "mg/L", g_l: "g/L", mmol_l: "mmol/L", umol_l: "µmol/L", mg_dl: "mg/dL", g_dl: "g/dL",
-               ml_min: "mL/min", ml_min_173: "mL/min/1.73 m²", percent: "%", years: "years", kg: "kg",
-               count: "", points: "points" },
-      labels: {
-        b2m: "Serum β2-microglobulin", albumin: "Serum albumin",
-        del17p: "del(17p) by FISH", t414: "t(4;14) by FISH", t1416: "t(14;16) by FISH",
-        gain1q: "1q gain or amplification by FISH", ldhHigh: "Serum LDH",
-        age: "Age (completed years)", charlson: "Charlson Comorbidity Index",
-        adl: "Katz Activities of Daily Living (0–6)", iadl: "Lawton Instrumental Activities of Daily Living (0–8)",
-        sex: "Sex", weight: "Body weight", creatinine: "Serum creatinine",
-        calcium: "Serum calcium (total)", calciumUln: "Upper limit of normal for calcium",
-        bmpc: "Clonal bone-marrow plasma cells", plasmacytoma: "Biopsy-proven bony or extramedullary plasmacytoma",
-        crcl: "Creatinine clearance", hb: "Haemoglobin", hbLln: "Lower limit of normal for haemoglobin",
-        lyticLesions: "Osteolytic lesions on skeletal radiography, CT or PET-CT (number)",
-        flcInvolved: "Involved serum free light chain", flcUninvolved: "Uninvolved serum free light chain",
-        mriLesions: "Focal lesions ≥5 mm on MRI (number)"
-      },
-      errors: {
-        missing: "{label}: enter a value.",
-        choose: "{label}: choose an answer.",
-        nan: "{label}: “{text}” is not a number.",
-        thousands: "{label}: write the number without thousands separators.",
-        range: "{label}: {value} {unit} is not a possible value (expected {min}–{max} {unit}). Check the value and its unit.",
-        unit: "{label}: {value} {unit} is not plausible; it looks like a value in {other}. Convert it to {unit}{switchHint}.",
-        switchHint: " or switch the units",
-        integer: "{label}: enter a whole number.",
-        half: "{label}: enter whole or half points.",
-        pair: "{label}: also needed to judge the value entered with it.",
-        nothing: "Enter at least one laboratory, marrow or imaging value."
-      },
-      iss: {
-        title: "ISS stage", stage: "ISS stage {stage}",
-        b2m_high: "β2-microglobulin is ≥5.5 mg/L, which gives stage III whatever the albumin.",
-        low_risk: "β2-microglobulin is <3.5 mg/L and albumin is ≥35 g/L.",
-        albumin_low: "β2-microglobulin is <3.5 mg/L but albumin is <35 g/L: neither stage I nor stage III.",
-        b2m_mid: "β2-microglobulin is ≥3.5 and <5.5 mg/L: neither stage I nor stage III."
-      },
-      riss: {
-        title: "R-ISS stage", stage: "R-ISS stage {stage}",
-        detail: "ISS stage {iss}; high-risk FISH abnormality: {fish}; LDH above normal: {ldh}.",
-        1: "Stage I needs ISS I, no del(17p), t(4;14) or t(14;16), and normal LDH: all present.",
-        2: "Neither the stage I nor the stage III combination is present.",
-        3: "ISS III together with a high-risk FISH abnormality or high LDH."
-      },
-      r2iss: {
-        title: "R2-ISS", stage: "R2-ISS group {group} ({name}): {points} points",
-        names: { 1: "low", 2: "low-intermediate", 3: "intermediate-high", 4: "high" },
-        items: { iss: "ISS stage {iss}", ldhHigh: "high LDH", del17p: "del(17p)", t414: "t(4;14)", gain1q: "1q gain or amplification" },
-        detail: "Points: {items}."
-      },
-      frailty: {
-        title: "IMWG frailty score", stage: "IMWG frailty score {score}: {name}",
-        names: { fit: "fit", intermediate: "intermediate fitness", frail: "frail" },
-        items: { age: "age", charlson: "Charlson index", adl: "ADL", iadl: "IADL" },
-        detail: "Points: {items}."
-      },
-      mde: {
-        title: "IMWG 2014 myeloma-defining events",
-        events: "Myeloma-defining events present: {list}.",
-        none: "No myeloma-defining event among the values entered.",
-        notAssessed: "Not assessed (no value entered): {list}.",
-        names: { C: "C – calcium", R: "R – renal", A: "A – anaemia", B: "B – bone lesions",
-                 S: "S – plasma cells ≥60 %", Li: "Li – light-chain ratio ≥100", M: "M – MRI focal lesions" },
-        via: { absolute: "above the absolute threshold", above_uln: "above the upper limit of normal by more than the threshold",
-               crcl: "creatinine clearance <40 mL/min", creatinine: "creatinine above the threshold", below_lln: "below the lower limit of normal by more than the threshold" },
-        notes: { no_uln: "Calcium is not above the absolute threshold; enter the upper limit of normal to check the relative one.",
-                 no_lln: "Haemoglobin is not below the absolute threshold; enter the lower limit of normal to check the relative one.",
-                 no_crcl: "Creatinine is not above the threshold; creatinine clearance was not entered.",
-                 no_creatinine: "Creatinine clearance is not below 40 mL/min; serum creatinine was not entered.",
-                 single_lesion_low_marrow: "One bone lesion with clonal marrow plasma cells below 10 %: IMWG 2014 then requires more than one bone lesion, so the bone criterion is not met.",
-                 single_lesion_no_marrow: "One bone lesion: it counts only if clonal marrow plasma cells are 10 % or more (below 10 %, more than one lesion is required); the marrow result is needed." },
-        ratio: "Involved/uninvolved FLC ratio: {ratio}.",
-        definition: {
-          met: "IMWG 2014 definition of multiple myeloma met: clonal plasma cells ≥10 % or a plasmacytoma, and at least one myeloma-defining event.",
-          not_met: "IMWG 2014 definition of multiple myeloma not met by these values.",
-          undetermined: "IMWG 2014 definition of multiple myeloma: cannot be decided from these values."
-        },
-        alternative: {
-          solitary_minimal_marrow: "Not multiple myeloma by IMWG 2014 with these values: a biopsy-proven plasmacytoma with clonal marrow plasma cells below 10 % and no more than one bone lesion is a solitary plasmacytoma with minimal marrow involvement.",
-          solitary: "Not multiple myeloma by IMWG 2014 with these values: a biopsy-proven plasmacytoma without clonal marrow plasma cells and with no more than one bone lesion is a solitary plasmacytoma."
-        },
-        alternativeOpen: "Any other myeloma-defining event would make it myeloma, so the events not yet entered still need to be assessed.",
-        clonal: { met: "", not_met: "Clonal plasma cells are <10 % and no plasmacytoma was ticked.",
-                  not_assessed: "Clonal bone-marrow plasma cells were not entered." },
-        attribution: "CRAB features count only if they are attributable to the plasma-cell disorder."
-      },
-      "cockcroft-gault": {
-        title: "Creatinine clearance (Cockcroft–Gault)", result: "Creatinine clearance {value} mL/min",
-        below: "Below 40 mL/min: meets the IMWG 2014 renal criterion if caused by myeloma.",
-        above: "Not below 40 mL/min.",
-        creat: "Creatinine used: {value} mg/dL."
-      },
-      "ckd-epi-2021": {
-        title: "eGFR (CKD-EPI 2021)", result: "eGFR {value} mL/min/1.73 m²",
-        note: "This is a GFR normalised to body surface, not a creatinine clearance in mL/min.",
-        creat: "Creatinine used: {value} mg/dL."
-      },
-      "corrected-calcium": {
-        title: "Albumin-adjusted calcium (Payne)", result: "Adjusted calcium {value} {unit}",
-        above: "Above {threshold} {unit}: the absolute IMWG 2014 calcium threshold.",
-        notAbove: "Not above {threshold} {unit}, the absolute IMWG 2014 calcium threshold."
-      }
-    },
-    sl: {
-      calculate: "Izračunaj",
-      privacy: "Deluje samo v tem brskalniku: vneseni podatki se ne pošiljajo in ne shranjujejo.",
-      calculator: "Kalkulator",
-      unitSystem: "Enote",
-      si: "SI (mmol/l, µmol/l, g/l)",
-      conventional: "Konvencionalne (mg/dl, g/dl)",
-      creatSi: "µmol/l",
-      creatConventional: "mg/dl",
-      caSi: "mmol/l in g/l",
-      caConventional: "mg/dl in g/dl",
-      yes: "prisotna", no: "odsotna", checkboxOn: "da",
-      ldhYes: "nad zgornjo mejo normale", ldhNo: "normalna",
-      female: "ženski", male: "moški",
-      optional: "neobvezno",
-      inputs: "Izračunano iz",
-      cannot: "Izračun ni mogoč: popravite označena polja.",
-      units: { mg_l: "mg/l", g_l: "g/l", mmol_l: "mmol/l", umol_l: "µmol/l", mg_dl: "mg/dl", g_dl: "g/dl",
-               ml_min: "ml/min", ml_min_173: "ml/min/1,73 m²", percent: "%", years: "let", kg: "kg",
-               count: "", points: "točk" },
-      labels: {
-        b2m: "Serumski β2-mikroglobulin", albumin: "Serumski albumin",
-        del17p: "del(17p) s FISH", t414: "t(4;14) s FISH", t1416: "t(14;16) s FISH",
-        gain1q: "Pridobitev ali pomnožitev 1q s FISH", ldhHigh: "Serumska LDH",
-        age: "Starost (dopolnjena leta)", charlson: "Charlsonov indeks pridruženih bolezni",
-        adl: "Katzeva lestvica osnovnih dnevnih opravil (0–6)", iadl: "Lawtonova lestvica instrumentalnih dnevnih opravil (0–8)",
-        sex: "Spol", weight: "Telesna masa", creatinine: "Serumski kreatinin",
-        calcium: "Serumski kalcij (celokupni)", calciumUln: "Zgornja meja normale za kalcij",
-        bmpc: "Klonske plazmatke v kostnem mozgu", plasmacytoma: "Z biopsijo dokazan kostni ali ekstramedularni plazmocitom",
-        crcl: "Očistek kreatinina", hb: "Hemoglobin", hbLln: "Spodnja meja normale za hemoglobin",
-        lyticLesions: "Osteolitične lezije na rentgenogramu, CT ali PET-CT (število)",
-        flcInvolved: "Prizadeta prosta lahka veriga v serumu", flcUninvolved: "Neprizadeta prosta lahka veriga v serumu",
-        mriLesions: "Žariščne lezije ≥ 5 mm na MRI (število)"
-      },
-      errors: {
-        missing: "{label}: vnesite vrednost.",
-        choose: "{label}: izberite odgovor.",
-        nan: "{label}: »{text}« ni število.",
-        thousands: "{label}: število zapišite brez ločil za tisočice.",
-        range: "{label}: {value} {unit} ni mogoča vrednost (pričakovano {min}–{max} {unit}). Preverite vrednost in enoto.",
-        unit: "{label}: {value} {unit} ni verjetna vrednost; videti je kot vrednost v {other}. Pretvorite jo v {unit}{switchHint}.",
-        switchHint: " ali zamenjajte enote",
-        integer: "{label}: vnesite celo število.",
-        half: "{label}: vnesite cele ali polovične točke.",
-        pair: "{label}: ta podatek potrebujemo tudi za presojo vrednosti, vnesene skupaj z njim.",
-        nothing: "Vnesite vsaj eno laboratorijsko vrednost, izvid kostnega mozga ali slikovne preiskave."
-      },
-      iss: {
-        title: "Stadij ISS", stage: "Stadij ISS {stage}",
-        b2m_high: "β2-mikroglobulin je ≥ 5,5 mg/l, kar ne glede na albumin pomeni stadij III.",
-        low_risk: "β2-mikroglobulin je < 3,5 mg/l in albumin ≥ 35 g/l.",
-        albumin_low: "β2-mikroglobulin je < 3,5 mg/l, albumin pa < 35 g/l: ne izpolnjuje meril za stadij I ali III.",
-        b2m_mid: "β2-mikroglobulin je ≥ 3,5 in < 5,5 mg/l: ne izpolnjuje meril za stadij I ali III."
-      },
-      riss: {
-        title: "Stadij R-ISS", stage: "Stadij R-ISS {stage}",
-        detail: "Stadij ISS {iss}; sprememba FISH visokega tveganja: {fish}; LDH nad normalo: {ldh}.",
-        1: "Za stadij I so potrebni ISS I, odsotnost del(17p), t(4;14) in t(14;16) ter normalna LDH: vse je izpolnjeno.",
-        2: "Ni ne kombinacije za stadij I ne kombinacije za stadij III.",
-        3: "ISS III skupaj s spremembo FISH visokega tveganja ali zvišano LDH."
-      },
-      r2iss: {
-        title: "R2-ISS", stage: "Skupina R2-ISS {group} ({name}), seštevek točk {points}",
-        names: { 1: "nizko", 2: "nizko do srednje", 3: "srednje do visoko", 4: "visoko" },
-        items: { iss: "stadij ISS {iss}", ldhHigh: "zvišana LDH", del17p: "del(17p)", t414: "t(4;14)", gain1q: "pridobitev ali pomnožitev 1q" },
-        detail: "Točke: {items}."
-      },
-      frailty: {
-        title: "Lestvica krhkosti IMWG", stage: "Seštevek po lestvici krhkosti IMWG {score}: {name}",
-        names: { fit: "sposoben", intermediate: "srednje sposoben", frail: "krhek" },
-        items: { age: "starost", charlson: "Charlsonov indeks", adl: "ADL", iadl: "IADL" },
-        detail: "Točke: {items}."
-      },
-      mde: {
-        title: "Dogodki, ki opredeljujejo DP po IMWG 2014",
-        events: "Prisotni dogodki, ki opredeljujejo DP: {list}.",
-        none: "Med vnesenimi vrednostmi ni dogodka, ki opredeljuje DP.",
-        notAssessed: "Ni ocenjeno (vrednost ni vnesena): {list}.",
-        names: { C: "C – kalcij", R: "R – ledvice", A: "A – anemija", B: "B – kostne lezije",
-                 S: "S – plazmatke ≥ 60 %", Li: "Li – razmerje lahkih verig ≥ 100", M: "M – žariščne lezije na MRI" },
-        via: { absolute: "nad absolutno mejo", above_uln: "nad zgornjo mejo normale za več kot mejno vrednost",
-               crcl: "očistek kreatinina < 40 ml/min", creatinine: "kreatinin nad mejo", below_lln: "pod spodnjo mejo normale za več kot mejno vrednost" },
-        notes: { no_uln: "Kalcij ni nad absolutno mejo; za preverbo relativne meje vnesite zgornjo mejo normale.",
-                 no_lln: "Hemoglobin ni pod absolutno mejo; za preverbo relativne meje vnesite spodnjo mejo normale.",
-                 no_crcl: "Kreatinin ni nad mejo; očistek kreatinina ni vnesen.",
-                 no_creatinine: "Očistek kreatinina ni pod 40 ml/min; serumski kreatinin ni vnesen.",
-                 single_lesion_low_marrow: "Ena kostna lezija ob manj kot 10 % klonskih plazmatk v kostnem mozgu: merila IMWG 2014 tedaj zahtevajo več kot eno kostno lezijo, zato kostno merilo ni izpolnjeno.",
-                 single_lesion_no_marrow: "Ena kostna lezija: šteje le, če je klonskih plazmatk v kostnem mozgu 10 % ali več (pri manj kot 10 % je potrebna več kot ena lezija); potreben je še izvid kostnega mozga." },
-        ratio: "Razmerje prizadete proti neprizadeti FLC: {ratio}.",
-        definition: {
-          met: "Opredelitev DP po IMWG 2014 je izpolnjena: klonske plazmatke ≥ 10 % ali plazmocitom in vsaj en dogodek, ki opredeljuje DP.",
-          not_met: "Opredelitev DP po IMWG 2014 s temi vrednostmi ni izpolnjena.",
-          undetermined: "Opredelitev DP po IMWG 2014: iz teh vrednosti ni mogoče odločiti."
-        },
-        alternative: {
-          solitary_minimal_marrow: "Po merilih IMWG 2014 s temi vrednostmi ne gre za DP: z biopsijo dokazan plazmocitom z manj kot 10 % klonskih plazmatk v kostnem mozgu in z največ eno kostno lezijo je solitarni plazmocitom z minimalno prizadetostjo kostnega mozga.",
-          solitary: "Po merilih IMWG 2014 s temi vrednostmi ne gre za DP: z biopsijo dokazan plazmocitom brez klonskih plazmatk v kostnem mozgu in z največ eno kostno lezijo je solitarni plazmocitom."
-        },
-        alternativeOpen: "Vsak drug dogodek, ki opredeljuje DP, bi pomenil DP, zato ocenimo še dogodke, ki niso vneseni.",
-        clonal: { met: "", not_met: "Klonskih plazmatk je < 10 % in plazmocitom ni označen.",
-                  not_assessed: "Delež klonskih plazmatk v kostnem mozgu ni vnesen." },
-        attribution: "Značilnosti CRAB štejejo le, če jih lahko pripišemo bolezni plazmatk."
-      },
-      "cockcroft-gault": {
-        title: "Očistek kreatinina (Cockcroft-Gault)", result: "Očistek kreatinina {value} ml/min",
-        below: "Pod 40 ml/min: izpolnjuje ledvično merilo IMWG 2014, če je vzrok DP.",
-        above: "Ni pod 40 ml/min.",
-        creat: "Uporabljeni kreatinin: {value} mg/dl."
-      },
-      "ckd-epi-2021": {
-        title: "oGF (CKD-EPI 2021)", result: "oGF {value} ml/min/1,73 m²",
-        note: "To je GF, normalizirana na telesno površino, in ne očistek kreatinina v ml/min.",
-        creat: "Uporabljeni kreatinin: {value} mg/dl."
-      },
-      "corrected-calcium": {
-        title: "Kalcij, korigiran za albumin (Payne)", result: "Korigirani kalcij {value} {unit}",
-        above: "Nad {threshold} {unit}: absolutna meja za kalcij po IMWG 2014.",
-        notAbove: "Ni nad {threshold} {unit}, absolutno mejo za kalcij po IMWG 2014."
-      }
+  /* Every word comes from the page language's catalogue, i18n/<language>.yml
+   * (key javascript.calculators), which the build writes to
+   * assets/javascripts/catalogue/<language>.js, loaded before this file, as
+   * HandbookCatalogue[<language>] together with the locale's rules (CLDR):
+   * decimal and thousands separators, the percent pattern and the locale
+   * for Intl.PluralRules. To add a calculator's words, add them to every
+   * catalogue. */
+  var GLOBAL = typeof self !== "undefined" ? self : globalThis;
+
+  function catalogue(lang) {
+    var found = (GLOBAL.HandbookCatalogue || {})[lang];
+    if (!found) throw new Error("calculators.js: no catalogue for the language '" + lang + "'");
+    return found;
+  }
+
+  function words(lang) { return catalogue(lang).calculators; }
+
+  var pluralRules = {};
+  /* The CLDR plural category of a number as shown: "one", "few", "other"... */
+  function pluralCategory(value, lang, decimals) {
+    var key = lang + "/" + decimals;
+    if (!pluralRules[key]) {
+      pluralRules[key] = new Intl.PluralRules(catalogue(lang).locale, decimals === undefined ? {}
+        : { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
     }
-  };
+    return pluralRules[key].select(value);
+  }
+
+  /* A unit's name; a name that varies with the number (points, years) takes
+   * the number's plural form, or "other" when no number goes with it. */
+  function unitName(unit, lang, value) {
+    var name = unit ? words(lang).units[unit] : "";
+    if (name && typeof name === "object") {
+      return name[value === undefined ? "other" : pluralCategory(value, lang)] || name.other;
+    }
+    return name || "";
+  }
 
   function fill(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (all, key) {
@@ -628,31 +423,33 @@
     });
   }
 
+  /* No thousands grouping: the values are small, and a grouped number
+   * would read as a decimal in another language. */
   function formatNumber(value, lang, decimals) {
     var text = decimals === undefined ? String(Math.round(value * 1e6) / 1e6) : value.toFixed(decimals);
-    return lang === "sl" ? text.replace(".", ",") : text;
+    return text.replace(".", catalogue(lang).decimal);
   }
 
-  /* "4.2 mg/L", "60%" in English, "60 %" in Slovenian, "3" for a count. */
+  /* "4.2 mg/L", "3 points", "60%" in English; "4,2 mg/l", "3 točke", "60 %"
+   * in Slovenian (the percent pattern is the locale's); "3" for a count. */
   function withUnit(value, unit, lang) {
-    var name = STRINGS[lang].units[unit];
+    var name = unitName(unit, lang, value);
     if (!name) return formatNumber(value, lang);
-    return formatNumber(value, lang) + (unit === "percent" && lang === "en" ? "" : " ") + name;
+    if (unit === "percent") return catalogue(lang).percent.replace("{n}", formatNumber(value, lang));
+    return formatNumber(value, lang) + " " + name;
   }
 
   var ROMAN = { 1: "I", 2: "II", 3: "III", 4: "IV" };
 
   /* Turns an error object into a sentence in the page's language. */
   function errorMessage(error, lang, unitSwitch, rawText) {
-    var s = STRINGS[lang];
+    var s = words(lang);
     var label = error.field ? s.labels[error.field] : "";
-    var unitName = function (u) { return u ? s.units[u] : ""; };
     return fill(s.errors[error.code], {
       label: label, text: rawText || "",
-      value: error.value !== undefined ? formatNumber(error.value, lang) : "",
-      unit: unitName(error.unit), other: unitName(error.otherUnit),
-      min: error.min !== undefined ? formatNumber(error.min, lang) : "",
-      max: error.max !== undefined ? formatNumber(error.max, lang) : "",
+      value: error.value !== undefined ? withUnit(error.value, error.unit, lang) : "",
+      range: error.min !== undefined ? formatNumber(error.min, lang) + "–" + withUnit(error.max, error.unit, lang) : "",
+      unit: unitName(error.unit, lang), other: unitName(error.otherUnit, lang),
       switchHint: unitSwitch ? s.errors.switchHint : ""
     }).replace(/\s+([.,)])/g, "$1");
   }
@@ -672,14 +469,16 @@
     return node;
   }
 
+  /* The page loads its own language's catalogue only. */
   function pageLanguage(doc) {
-    var lang = (doc.documentElement.getAttribute("lang") || "en").toLowerCase();
-    return lang.indexOf("sl") === 0 ? "sl" : "en";
+    var lang = doc.documentElement.getAttribute("lang") || "";
+    var loaded = Object.keys(GLOBAL.HandbookCatalogue || {});
+    return loaded.indexOf(lang) !== -1 || loaded.length !== 1 ? lang : loaded[0];
   }
 
   function buildChoice(doc, lang, id, def, options) {
     var set = el(doc, "fieldset", { "class": "calculator__choice", "data-field": def.name });
-    set.appendChild(el(doc, "legend", null, STRINGS[lang].labels[def.name] || def.name));
+    set.appendChild(el(doc, "legend", null, words(lang).labels[def.name] || def.name));
     options.forEach(function (option, index) {
       var label = el(doc, "label", { "class": "calculator__option" });
       var input = el(doc, "input", { type: "radio", name: id + "-" + def.name, value: option.value,
@@ -694,11 +493,10 @@
   }
 
   function buildField(doc, lang, id, def, units) {
-    var s = STRINGS[lang];
+    var s = words(lang);
     if (def.kind === "yesno") {
-      var yes = def.name === "ldhHigh" ? s.ldhYes : s.yes;
-      var no = def.name === "ldhHigh" ? s.ldhNo : s.no;
-      return buildChoice(doc, lang, id, def, [{ value: "yes", label: yes }, { value: "no", label: no }]);
+      var answers = s.answers[def.name];
+      return buildChoice(doc, lang, id, def, [{ value: "yes", label: answers.yes }, { value: "no", label: answers.no }]);
     }
     if (def.kind === "sex") {
       return buildChoice(doc, lang, id, def, [{ value: "female", label: s.female }, { value: "male", label: s.male }]);
@@ -721,14 +519,14 @@
                                    autocomplete: "off", spellcheck: "false",
                                    "aria-describedby": inputId + "-unit " + inputId + "-error" });
     line.appendChild(input);
-    line.appendChild(el(doc, "span", { "class": "calculator__unit", id: inputId + "-unit" }, s.units[unitsOf(def, units)]));
+    line.appendChild(el(doc, "span", { "class": "calculator__unit", id: inputId + "-unit" }, unitName(unitsOf(def, units), lang)));
     wrap.appendChild(line);
     wrap.appendChild(el(doc, "p", { "class": "calculator__error", id: inputId + "-error" }));
     return wrap;
   }
 
   function unitChoices(lang, kind) {
-    var s = STRINGS[lang];
+    var s = words(lang);
     if (kind === "cockcroft-gault" || kind === "ckd-epi-2021") {
       return [{ value: "si", label: s.creatSi, checked: true }, { value: "conventional", label: s.creatConventional }];
     }
@@ -769,15 +567,15 @@
 
   /* "β2-microglobulin 4.2 mg/L; albumin 30 g/L; …": what produced the result. */
   function inputsSummary(calc, inputs, lang) {
-    var s = STRINGS[lang];
+    var s = words(lang);
     var parts = [];
     calc.fields.forEach(function (def) {
       var value = inputs[def.name];
       if (value === null || value === undefined) return;
       var shown;
-      if (def.kind === "yesno") shown = def.name === "ldhHigh" ? (value ? s.ldhYes : s.ldhNo) : (value ? s.yes : s.no);
+      if (def.kind === "yesno") shown = s.answers[def.name][value ? "yes" : "no"];
       else if (def.kind === "sex") shown = s[value];
-      else if (def.kind === "checkbox") { if (!value) return; shown = s.checkboxOn; }
+      else if (def.kind === "checkbox") { if (!value) return; shown = s.answers[def.name].yes; }
       else shown = withUnit(value, unitsOf(def, inputs.units === "conventional" ? "conventional" : "si"), lang);
       parts.push(s.labels[def.name] + ": " + shown);
     });
@@ -785,7 +583,7 @@
   }
 
   function describe(kind, result, inputs, lang) {
-    var s = STRINGS[lang];
+    var s = words(lang);
     var t = s[kind];
     var lines = [];
     var verdict;
@@ -795,9 +593,10 @@
     } else if (kind === "riss") {
       verdict = fill(t.stage, { stage: ROMAN[result.stage] });
       lines.push(t[result.stage]);
-      lines.push(fill(t.detail, { iss: ROMAN[result.iss], fish: result.highRiskFish ? s.yes : s.no, ldh: result.ldhHigh ? s.ldhYes : s.ldhNo }));
+      lines.push(fill(t.detail, { iss: ROMAN[result.iss], fish: s.answers.highRiskFish[result.highRiskFish ? "yes" : "no"],
+                                  ldh: s.answers.ldhHigh[result.ldhHigh ? "yes" : "no"] }));
     } else if (kind === "r2iss") {
-      verdict = fill(t.stage, { group: ROMAN[result.group], name: t.names[result.group], points: formatNumber(result.points, lang) });
+      verdict = fill(t.stage, { group: ROMAN[result.group], name: t.names[result.group], points: withUnit(result.points, "points", lang) });
       var items = Object.keys(result.itemPoints).map(function (key) {
         return fill(t.items[key], { iss: ROMAN[result.iss] }) + " " + formatNumber(result.itemPoints[key], lang);
       });
@@ -838,7 +637,7 @@
       if (inputs.units === "si") lines.push(fill(t.creat, { value: formatNumber(result.creatinineMgDl, lang, 2) }));
     } else if (kind === "corrected-calcium") {
       var si = result.units === "si";
-      var unit = s.units[si ? "mmol_l" : "mg_dl"];
+      var unit = unitName(si ? "mmol_l" : "mg_dl", lang);
       verdict = fill(t.result, { value: formatNumber(result.corrected, lang, si ? 2 : 1), unit: unit });
       lines.push(fill(result.aboveImwg ? t.above : t.notAbove,
                       { threshold: formatNumber(MDE_THRESHOLDS[result.units].calcium, lang), unit: unit }));
@@ -876,7 +675,7 @@
     if (!calc || container.getAttribute("data-enhanced") === "true") return;
     container.setAttribute("data-enhanced", "true");
     var lang = pageLanguage(doc);
-    var s = STRINGS[lang];
+    var s = words(lang);
     var id = "calc-" + kind + "-" + (++counter);
 
     var form = el(doc, "form", { "class": "calculator__form", novalidate: "novalidate", "aria-labelledby": id + "-title" });
@@ -899,7 +698,7 @@
       radio.addEventListener("change", function () {
         calc.fields.forEach(function (def) {
           var unit = form.querySelector("#" + id + "-" + def.name + "-unit");
-          if (unit) unit.textContent = s.units[unitsOf(def, radio.value)];
+          if (unit) unit.textContent = unitName(unitsOf(def, radio.value), lang);
         });
       });
     });
@@ -953,8 +752,8 @@
     parseNumber: parseNumber,
     iss: iss, riss: riss, r2iss: r2iss, frailty: frailty, mde: mde,
     cockcroftGault: cockcroftGault, ckdEpi2021: ckdEpi2021, correctedCalcium: correctedCalcium,
-    errorMessage: errorMessage, formatNumber: formatNumber,
-    CALCULATORS: CALCULATORS, STRINGS: STRINGS, MDE_THRESHOLDS: MDE_THRESHOLDS,
+    errorMessage: errorMessage, formatNumber: formatNumber, withUnit: withUnit,
+    CALCULATORS: CALCULATORS, MDE_THRESHOLDS: MDE_THRESHOLDS,
     enhancePage: enhancePage, start: start
   };
 });
