@@ -112,17 +112,21 @@ def check_content_safety(text: str, rel: str) -> list[Problem]:
 
 
 DECIMAL_POINT = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.])")
+POINT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 
 def check_decimal_separator(text: str, rel: str, words: Catalogue) -> list[Problem]:
     """A language whose locale writes 2,75 never writes 2.75 (the twin gate
-    alone can miss it when both forms happen to occur elsewhere on the page)."""
+    alone can miss it when both forms happen to occur elsewhere on the page).
+    Where the locale groups thousands with a point (German 1.250), a number
+    grouped that way is not a decimal."""
     if words.decimal_symbol == ".":
         return []
     masked = mask_non_prose(text)
+    grouped = words.group_symbol == "."
     return [Problem(rel, masked.count("\n", 0, m.start()) + 1, f"decimal point in '{m.group(0)}'",
                     f"{words.english_name} uses the decimal comma: {m.group(0).replace('.', words.decimal_symbol)}")
-            for m in DECIMAL_POINT.finditer(masked)]
+            for m in DECIMAL_POINT.finditer(masked) if not (grouped and POINT_GROUPS.fullmatch(m.group(0)))]
 
 
 def check_citations(text: str, rel: str, bibliography: bib.Bibliography) -> list[Problem]:
