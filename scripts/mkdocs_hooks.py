@@ -33,7 +33,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import i18n, pdf, per_language, registry_check, render  # noqa: E402
+from myeloma_handbook import i18n, pdf, per_language, reference_records, registry_check, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -96,16 +96,37 @@ def on_config(config):
 
 
 def _reference_notes(config, bibliography):
-    """The registry-check cache, read once per build: each reference ends with
-    a small marker (verified and when, pending, differing, retracted)."""
-    path = _project(config).root / registry_check.CACHE_PATH
+    """What follows each reference, read once per build: its kind (news,
+    congress) and a marker only when something is wrong or unverified (the
+    verification records of bibliography-checks.yml; the registry cache for
+    entries that differ from Crossref or PubMed or are retracted)."""
+    root = _project(config).root
     try:
-        findings = registry_check.reader_markers(bibliography, path)
+        findings = registry_check.reader_markers(bibliography, root / registry_check.CACHE_PATH)
     except ValueError as error:
         log.warning(f"scripts/{error} -> restore it from git or rerun "
                     "`scripts/handbook.py references --online`")
         findings = {}
-    return lambda key, language: registry_check.reader_marker(findings.get(key), language)
+    records = reference_records.load(root / reference_records.RECORDS_FILE)
+    entries = bibliography.entries.entries if bibliography.readable else {}
+
+    def note(key, language):
+        parts = [registry_check.reader_marker(findings.get(key), language)]
+        if key in entries:
+            parts.append(reference_records.reader_note(key, entries[key], records, language))
+        return " ".join(part for part in parts if part)
+    return note
+
+
+def _checks_summary(config, language):
+    """The References page's statement of how the entries were checked."""
+    root = _project(config).root
+    try:
+        cache = registry_check.load_cache(root / registry_check.CACHE_PATH)
+    except ValueError:
+        cache = {}
+    records = reference_records.load(root / reference_records.RECORDS_FILE)
+    return reference_records.summary(_state["report"].bibliography, records, cache, language)
 
 
 def on_pre_build(config):
@@ -159,6 +180,8 @@ def on_nav(nav, config, files):
 def on_page_markdown(markdown, page, config, files):
     language = _state["language"]
     markdown = render.evidence_labels(markdown, language)
+    if reference_records.SUMMARY in markdown:
+        markdown = markdown.replace(reference_records.SUMMARY, _checks_summary(config, language))
     if render.FULL_BIBLIOGRAPHY in markdown:
         markdown = markdown.replace(render.FULL_BIBLIOGRAPHY,
                                     render.full_bibliography(_state["report"].bibliography, language,

@@ -518,21 +518,42 @@ def full_entry(html: str, key: str) -> str:
     return html[start:html.index("</li>", start)]
 
 
-def test_reference_lists_show_the_registry_check_in_each_language(checked_site):
+def test_reference_lists_mark_only_what_is_not_verified_in_each_language(checked_site):
+    """A verified entry whose registry check matched gets no marker; a partly
+    verified one names what no record showed; an unchecked one says so."""
     en = (checked_site / "chapter/page/index.html").read_text(encoding="utf-8")
     sl = (checked_site / "sl/chapter/page/index.html").read_text(encoding="utf-8")
-    assert ('<span class="reference-check reference-check--verified" title="Checked against Crossref and PubMed '
-            'on 2026-11-20">✓ Crossref · PubMed 2026-11-20</span>') in footnote(en, "smith2020trial")
-    assert ('<span class="reference-check reference-check--verified" title="Preverjeno 20. 11. 2026: Crossref in '
-            'PubMed">✓ Crossref · PubMed 20. 11. 2026</span>') in footnote(sl, "smith2020trial")
-    assert ('<span class="reference-check reference-check--pending" title="Not yet checked against PubMed">'
-            'registry check pending</span>') in footnote(en, "dog2017")
-    assert "še ni preverjeno v registrih</span>" in footnote(sl, "dog2017")
+    assert "reference-check" not in footnote(en, "smith2020trial")
+    assert "reference-check" not in footnote(sl, "smith2020trial")
+    assert ('<span class="reference-check reference-check--partial" title="Not seen in the record of the work: '
+            'PMID">partly verified</span>') in footnote(en, "dog2017")
+    assert ('<span class="reference-check reference-check--partial" title="V zapisu dela ni bilo videti: '
+            'PMID">delno preverjeno</span>') in footnote(sl, "dog2017")
     for language in ("", "sl/"):
         page = (checked_site / f"{language}references/index.html").read_text(encoding="utf-8")
-        assert "reference-check--verified" in full_entry(page, "smith2020trial")
-        assert "reference-check--pending" in full_entry(page, "dog2017")
-        assert "reference-check" not in full_entry(page, "registry2024")  # no DOI or PMID: nothing to check
+        assert "reference-check" not in full_entry(page, "smith2020trial")
+        assert "reference-check--partial" in full_entry(page, "dog2017")
+        assert "reference-check--unverified" in full_entry(page, "registry2024")
+    en_refs = (checked_site / "references/index.html").read_text(encoding="utf-8")
+    assert ('<span class="reference-check reference-check--unverified" title="Not yet checked against a record of '
+            'the work">not verified</span>') in full_entry(en_refs, "registry2024")
+
+
+def test_references_page_states_how_the_entries_were_checked(checked_site):
+    """From the records and the registry cache, not typed in."""
+    en = (checked_site / "references/index.html").read_text(encoding="utf-8")
+    sl = (checked_site / "sl/references/index.html").read_text(encoding="utf-8")
+    assert "Of the 3 entries:" in en
+    assert "<li>1 matched its record in every field;</li>" in en
+    assert "<li>1 matched in part: the details no record showed are named beside it (partly verified);</li>" in en
+    assert "<li>1 has not been checked yet (not verified).</li>" in en
+    assert "The checks were made on 1 December 2026." in en
+    assert "last had an answer on 21 November 2026." in en  # the later of its two registries
+    assert "Od 3 vnosov:" in sl
+    assert "<li>1 se je v vseh poljih ujemal s svojim zapisom;</li>" in sl
+    assert "<li>1 še ni bil preverjen (ni preverjeno).</li>" in sl
+    assert "Preverjanja so bila opravljena 1. 12. 2026." in sl
+    assert "zadnji odgovor dobilo 21. 11. 2026." in sl
 
 
 def test_markers_for_differing_and_retracted_entries(tmp_path):

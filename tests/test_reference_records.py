@@ -77,7 +77,7 @@ def test_layout_and_keywords_do_not_change_the_fingerprint(tmp_path):
     ("  status: verified\n  checked: 2026-12-01\n  record: https://example.org/registry\n",
      "  status: checked\n  checked: 2026-12-01\n  record: https://example.org/registry\n",
      "bibliography-checks.yml:19: record 'registry2024' has status 'checked' -> write one of verified, partial, "
-     "unverifiable"),
+     "unverifiable, unchecked"),
     ("  checked: 2026-12-01\n  record: https://example.org/registry\n",
      "  checked: 1.12.2026\n  record: https://example.org/registry\n",
      "bibliography-checks.yml:19: record 'registry2024' has checked '1.12.2026' -> write the date the record was "
@@ -126,6 +126,65 @@ def test_partial_without_unconfirmed_fields(tmp_path):
          "  matched: [author, title, journal, year, pmid]\n")
     assert gate(project) == ["bibliography-checks.yml:10: record 'dog2017' is 'partial' but lists no unconfirmed "
                              "field -> name them, or make it verified"]
+
+
+@pytest.mark.parametrize("status", ["unverifiable", "unchecked"])
+def test_status_without_a_record_needs_a_reason(tmp_path, status):
+    project = project_at(tmp_path)
+    edit(project / rr.RECORDS_FILE,
+         "  status: verified\n  checked: 2026-12-01\n  record: https://example.org/registry\n"
+         "  matched: [author, title, howpublished, year, url]\n",
+         f"  status: {status}\n  checked: 2026-12-01\n")
+    fix = ("write reason: what was looked for and not found" if status == "unverifiable"
+           else "write reason: why it has not been checked yet")
+    assert gate(project) == [f"bibliography-checks.yml:19: record 'registry2024' is '{status}' without a reason -> {fix}"]
+    edit(project / rr.RECORDS_FILE, f"  status: {status}\n", f"  status: {status}\n  reason: not found anywhere\n")
+    assert gate(project) == []
+
+
+def test_reader_notes_mark_only_what_is_not_verified(tmp_path):
+    """Verified: nothing. Partial: the fields no record showed, in the page's
+    language. Unchecked, unverifiable, unrecorded or edited since: not
+    verified. News and congress sources carry their label."""
+    project = project_at(tmp_path)
+    edit(project / "bibliography.bib", "  keywords = {veterinary},", "  keywords = {veterinary, congress},")
+    loaded = bib.load(project / "bibliography.bib")
+    entries = loaded.entries.entries
+    records = rr.load(project / rr.RECORDS_FILE)
+    assert rr.reader_note("smith2020trial", entries["smith2020trial"], records, "en") == ""
+    assert rr.reader_note("dog2017", entries["dog2017"], records, "en") == (
+        '<span class="reference-kind reference-kind--congress" title="A congress abstract or presentation, not a '
+        'peer-reviewed paper">congress abstract</span> <span class="reference-check reference-check--partial" '
+        'title="Not seen in the record of the work: PMID">partly verified</span>')
+    assert rr.reader_note("dog2017", entries["dog2017"], records, "sl").startswith(
+        '<span class="reference-kind reference-kind--congress" title="Povzetek ali predstavitev na kongresu, ne '
+        'recenziran članek">kongresni povzetek</span>')
+    del records.data["registry2024"]
+    assert rr.reader_note("registry2024", entries["registry2024"], records, "sl") == (
+        '<span class="reference-check reference-check--unverified" title="Še ni primerjano z zapisom dela">'
+        'ni preverjeno</span>')
+    records.data["smith2020trial"]["fingerprint"] = "000000000000"
+    assert 'title="Changed since it was checked against a record of the work">not verified</span>' in rr.reader_note(
+        "smith2020trial", entries["smith2020trial"], records, "en")
+    assert rr.counts(loaded, records) == {"verified": 0, "partial": 1, "unverifiable": 0, "unchecked": 2}
+
+
+def test_summary_counts_and_dates_come_from_the_data(tmp_path):
+    project = project_at(tmp_path)
+    loaded = bib.load(project / "bibliography.bib")
+    records = rr.load(project / rr.RECORDS_FILE)
+    text = rr.summary(loaded, records, {"crossref": {}, "pubmed": {}}, "en")
+    assert "Of the 3 entries:" in text
+    assert "- 2 matched their record in every field;" in text
+    assert "- 1 matched in part" in text and "not been checked" not in text
+    assert text.strip().endswith("The checks were made on 1 December 2026. The automated second check, by DOI and "
+                                 "PMID against Crossref and PubMed, has not had an answer yet.")
+    records.data["dog2017"]["checked"] = dt.date(2026, 12, 4)
+    cache = {"crossref": {"10.1000/x": {"checked": "2026-11-20"}}, "pubmed": {"1": {"checked": "2026-11-22"}}}
+    text = rr.summary(loaded, records, cache, "sl")
+    assert "Od 3 vnosov:" in text and "- 2 sta se v vseh poljih ujemala s svojim zapisom;" in text
+    assert "Preverjanja so bila opravljena med 1. 12. 2026 in 4. 12. 2026." in text
+    assert "zadnji odgovor dobilo 22. 11. 2026." in text
 
 
 def test_records_file_that_is_not_yaml_or_not_a_mapping(tmp_path):

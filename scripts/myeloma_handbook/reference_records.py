@@ -6,14 +6,14 @@ the trial registry, the regulator's page or label), field by field. What
 was seen is kept beside the bibliography as data, one record per key:
 
     kyle2003review:
-      status: verified            # verified | partial | unverifiable
+      status: verified            # verified | partial | unverifiable | unchecked
       checked: 2026-12-06         # when the record was read
       record: https://pubmed.ncbi.nlm.nih.gov/12528874/
       via: ...                    # optional: how it was read (e.g. through a copy)
       matched: [author, title, journal, year, volume, number, pages, doi, pmid]
       unconfirmed: [...]          # partial: fields of the entry no record showed
       corrections: [...]          # what was changed in the entry to match the record
-      reason: ...                 # unverifiable: why
+      reason: ...                 # unverifiable, unchecked: why
       note: ...                   # optional
       fingerprint: 0a1b2c3d4e5f   # the entry's fields as verified
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -37,13 +38,21 @@ from pathlib import Path
 import yaml
 
 from . import bibliography as bib
+from .i18n import catalogue
 from .problems import Problem
 
 RECORDS_FILE = "bibliography-checks.yml"  # beside bibliography.bib
+SUMMARY = "<!-- bibliography-checks -->"  # on the References page: how the entries were checked
 # While the existing entries are being checked (issue 20), an entry without a
 # record is reported by `references --records` only; then this goes.
 REQUIRE_EVERY_ENTRY = False
-STATUSES = ("verified", "partial", "unverifiable")
+STATUSES = ("verified", "partial", "unverifiable", "unchecked")
+# Statuses without a record that was read: they say why (reason), and the
+# reader sees "not verified" beside the reference.
+WITHOUT_RECORD = ("unverifiable", "unchecked")
+# Our own labels (keywords = {news} or {congress}): shown beside the reference
+# in the page's language (veterinary has its own box in the text).
+KINDS = ("news", "congress")
 RECORD_KEYS = ("status", "checked", "record", "via", "matched", "unconfirmed", "corrections", "reason", "note",
                "fingerprint")
 # The fields a record must account for (matched or unconfirmed) when the entry has them.
@@ -58,7 +67,9 @@ HEADER = """\
 # (CONTRIBUTING.md, "Adding a reference"); the source gates fail on an entry
 # without a record or edited after it (fingerprint), naming bibliography.bib:line.
 # status: verified (every field of the entry seen in the record), partial
-# (`unconfirmed` lists what no record showed), unverifiable (`reason`).
+# (`unconfirmed` lists what no record showed), unverifiable (`reason`: no
+# record of the work could be found), unchecked (`reason`: nobody has checked
+# it yet; readers see "not verified" until someone does).
 """
 
 
@@ -151,7 +162,7 @@ def record_problems(key: str, record, entry, rel: str, line: int, today: dt.date
     elif checked > today:
         problems.append(problem(f"is dated {checked.isoformat()}, in the future", "write the date it was read"))
     address = record.get("record")
-    if status != "unverifiable" and not (isinstance(address, str) and bib.URL_SYNTAX.match(address)):
+    if status not in WITHOUT_RECORD and not (isinstance(address, str) and bib.URL_SYNTAX.match(address)):
         problems.append(problem("does not give the address of the record that was read",
                                 "write record: https://... (PubMed, the publisher, the registry, the regulator)"))
     lists = {name: _as_list(record.get(name)) for name in ("matched", "unconfirmed", "corrections")}
@@ -174,8 +185,10 @@ def record_problems(key: str, record, entry, rel: str, line: int, today: dt.date
         problems.append(problem("is 'verified' but lists unconfirmed fields", "make it status: partial"))
     if status == "partial" and not unconfirmed:
         problems.append(problem("is 'partial' but lists no unconfirmed field", "name them, or make it verified"))
-    if status == "unverifiable" and not (isinstance(record.get("reason"), str) and record["reason"].strip()):
-        problems.append(problem("is 'unverifiable' without a reason", "write reason: what was looked for and not found"))
+    if status in WITHOUT_RECORD and not (isinstance(record.get("reason"), str) and record["reason"].strip()):
+        problems.append(problem(f"is '{status}' without a reason",
+                                "write reason: what was looked for and not found" if status == "unverifiable"
+                                else "write reason: why it has not been checked yet"))
     if not (isinstance(record.get("fingerprint"), str) and re.fullmatch(r"[0-9a-f]{12}", record["fingerprint"])):
         problems.append(problem("has no valid fingerprint",
                                 f"let `python3 scripts/handbook.py references --record {key} ...` write it"))
@@ -221,10 +234,12 @@ def check(bibliography: bib.Bibliography, records: Records, bib_rel: str = "bibl
 
 def make_record(entry, url: str | None, matched: list[str], unconfirmed: list[str] | None = None,
                 corrections: list[str] | None = None, reason: str | None = None, via: str | None = None,
-                note: str | None = None, checked: dt.date | None = None) -> dict:
-    """A record for an entry just checked; the status follows from what was given."""
+                note: str | None = None, checked: dt.date | None = None, unchecked: bool = False) -> dict:
+    """A record for an entry just checked; the status follows from what was given
+    (unchecked: a placeholder saying, with its reason, that nobody has checked it)."""
     unconfirmed = list(unconfirmed or [])
-    status = "unverifiable" if reason and not url else "partial" if unconfirmed else "verified"
+    status = ("unchecked" if unchecked else "unverifiable" if reason and not url
+              else "partial" if unconfirmed else "verified")
     record = {"status": status, "checked": checked or dt.date.today()}
     if url:
         record["record"] = url
@@ -298,3 +313,79 @@ def state(key: str, entry, records: Records) -> str:
     if record.get("fingerprint") != fingerprint(entry):
         return "stale"
     return record.get("status") if record.get("status") in STATUSES else "unrecorded"
+
+
+def kinds(entry) -> list[str]:
+    """Our labels of the entry (news, congress), from its keywords."""
+    words = {w.strip().lower() for w in entry.fields.get("keywords", "").split(",")}
+    return [kind for kind in KINDS if kind in words]
+
+
+def _span(state: str, text: str, title: str) -> str:
+    return (f'<span class="reference-check reference-check--{state}" title="{html.escape(title)}">'
+            f'{html.escape(text)}</span>')
+
+
+def reader_note(key: str, entry, records: Records, language: str) -> str:
+    """What follows a reference in the page's language: its kind (news report,
+    congress abstract), and a marker only when something is not verified
+    (not verified; partly verified, with the fields no record showed). A
+    verified entry gets no marker."""
+    words = catalogue(language).get("records")
+    parts = [f'<span class="reference-kind reference-kind--{kind}" '
+             f'title="{html.escape(words["kinds"][kind + "_title"])}">{html.escape(words["kinds"][kind])}</span>'
+             for kind in kinds(entry)]
+    current = state(key, entry, records)
+    if current == "partial":
+        fields = [words["fields"].get(name, name) for name in records.data[key].get("unconfirmed") or []]
+        parts.append(_span("partial", words["partial"], words["partial_title"].format(fields=", ".join(fields))))
+    elif current != "verified":
+        title = {"stale": "stale_title", "unverifiable": "unverifiable_title"}.get(current, "unchecked_title")
+        parts.append(_span("unverified", words["not_verified"], words[title]))
+    return " ".join(parts)
+
+
+def counts(bibliography: bib.Bibliography, records: Records) -> dict[str, int]:
+    """How many entries are in each reader state (unrecorded and stale count as unchecked)."""
+    found = {status: 0 for status in STATUSES}
+    for key, entry in bibliography.entries.entries.items():
+        current = state(key, entry, records)
+        found[current if current in STATUSES else "unchecked"] += 1
+    return found
+
+
+def _dates(records: Records) -> list[dt.date]:
+    out = []
+    for record in records.data.values():
+        checked = record.get("checked") if isinstance(record, dict) else None
+        if isinstance(checked, str):
+            try:
+                checked = dt.date.fromisoformat(checked)
+            except ValueError:
+                continue
+        if isinstance(checked, dt.date) and record.get("status") != "unchecked":
+            out.append(checked)
+    return sorted(out)
+
+
+def summary(bibliography: bib.Bibliography, records: Records, registry_cache: dict, language: str) -> str:
+    """The References page's statement, from the data: how many entries were
+    verified, how and when, and when the registries last answered."""
+    words = catalogue(language)
+    found = counts(bibliography, records)
+    total = sum(found.values())
+    items = [words.plural(f"records.summary.{status}", found[status]) for status in STATUSES if found[status]]
+    lines = [words.plural("records.summary.intro", total), ""]
+    lines += [f"- {item}" for item in items]
+    dates = _dates(records)
+    tail = []
+    if dates:
+        first, last = (words.date(d, "text") for d in (dates[0], dates[-1]))
+        tail.append(words.text("records.checked_on", date=first) if first == last
+                    else words.text("records.checked_between", first=first, last=last))
+    answered = [answer["checked"] for registry in ("crossref", "pubmed")
+                for answer in (registry_cache.get(registry) or {}).values()
+                if isinstance(answer, dict) and isinstance(answer.get("checked"), str)]
+    tail.append(words.text("records.registries_answered", date=words.date(dt.date.fromisoformat(max(answered)), "text"))
+                if answered else words.text("records.registries_never"))
+    return "\n".join(lines) + "\n\n" + " ".join(tail) + "\n"

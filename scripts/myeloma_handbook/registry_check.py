@@ -529,13 +529,11 @@ def check(root: Path, bib_path: Path | None = None, cache_path: Path | None = No
 
 # ---------------------------------------------------------- what readers see
 
-def _date(iso: str, language: str) -> str:
-    return catalogue(language).date(dt.date.fromisoformat(iso), "compact")
-
-
 def reader_marker(finding: Finding | None, language: str) -> str:
-    """A small inline marker after a reference: verified (and when), pending,
-    differing or retracted. Empty for entries without a DOI or PMID."""
+    """A marker after a reference only when the automated check found
+    something wrong (differing from a registry, retracted); nothing for an
+    entry that matched or was not asked yet (the verification record says
+    what a person checked: reference_records.reader_note)."""
     if finding is None:
         return ""
     words = catalogue(language).get("registry")
@@ -552,12 +550,7 @@ def reader_marker(finding: Finding | None, language: str) -> str:
     differing = [r for r, d in finding.differences.items() if d] + finding.not_found
     if differing:
         return span("differs", "⚠ " + words["differs"].format(registries=names(differing)), words["differs_title"])
-    if finding.missing:
-        return span("pending", words["pending"], words["pending_title"].format(registries=names(finding.missing)))
-    date = _date(min(finding.checked.values()), language)
-    registries = [r for r, _ in _ids(finding.expected)]
-    return span("verified", f"✓ {' · '.join(REGISTRY_NAMES[r] for r in registries)} {date}",
-                words["verified"].format(registries=names(registries), date=date))
+    return ""
 
 
 def reader_markers(bibliography: bib.Bibliography, cache_path: Path) -> dict[str, Finding]:
