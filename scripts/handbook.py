@@ -13,9 +13,10 @@
     python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
     python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
-    python3 scripts/handbook.py lock      regenerate requirements.lock from requirements.in
+    python3 scripts/handbook.py lock [--check]   regenerate requirements.lock from requirements.in
+    python3 scripts/handbook.py fresh-machine bookworm|trixie|here   the two commands on a fresh machine
 
-It runs with any Python >= 3.11: it creates .venv/ from the pinned, hashed
+It runs with Python 3.11.2 or newer (Debian 12's): it creates .venv/ from the pinned, hashed
 requirements.lock and re-runs itself inside it. System packages are
 installed with apt-get when run as root, or named in an exact install line.
 """
@@ -39,10 +40,8 @@ LOCK = ROOT / "requirements.lock"
 # the system are used as they are. The tests set it for the commands they run.
 NO_INSTALL = "HANDBOOK_NO_INSTALL"
 
-# Debian packages: WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do
-# not depend on what a machine happens to have; the browser tests need Chromium.
-APT_BUILD = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core", "fonts-dejavu-extra"]
-APT_TEST = ["chromium", "nodejs", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
+sys.path.insert(0, str(ROOT / "scripts"))
+from myeloma_handbook import machine  # noqa: E402  (standard library only: runs before .venv exists)
 
 
 def run(*command, **kwargs) -> int:
@@ -54,48 +53,59 @@ def in_venv() -> bool:
     return Path(sys.prefix).resolve() == VENV.resolve()
 
 
-def missing_debs(packages: list[str]) -> list[str]:
-    if not shutil.which("dpkg-query"):
-        return []
-    missing = []
-    for package in packages:
-        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
-        if "install ok installed" not in result.stdout:
-            missing.append(package)
-    return missing
-
-
-def install_system_packages(packages: list[str]) -> None:
-    missing = missing_debs(packages)
+def install_system_packages(missing: list[str]) -> None:
+    """apt-get as root; otherwise stop with the one line to run."""
     if not missing:
         return
-    line = "apt-get install -y --no-install-recommends " + " ".join(missing)
-    if os.geteuid() != 0:
-        sys.exit(f"Missing system packages. Install them once, as root:\n  sudo apt-get update && sudo {line}")
+    if not machine.is_root():
+        sys.exit("Missing system packages. Install them once, then run the command again:\n  "
+                 + machine.install_line(missing, sudo=True))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    if run(*line.split(), env=env) != 0:
-        run("apt-get", "update", env=env)
-        if run(*line.split(), env=env) != 0:
-            sys.exit(f"Could not install system packages: {' '.join(missing)}")
+    for command in machine.install_line(missing, sudo=False).split(" && "):
+        if run(*command.split(), env=env) != 0:
+            sys.exit(f"`{command}` failed (see above): fix what apt-get reports, then run this command again.")
+
+
+def make_venv(found: machine.Machine) -> None:
+    """.venv with pip, made by this python3; a half-made one (no pip, e.g. made
+    before python3-venv was installed) is made again."""
+    problem = machine.venv_problem(VENV, found)
+    if problem is None:
+        return
+    if VENV.is_symlink():  # a shared .venv (several worktrees): never delete it from here
+        sys.exit(f"{VENV} ({problem}) is a link to a shared environment: repair it where it lives.")
+    if VENV.exists():
+        print(f"Making .venv again ({problem}).", flush=True)
+        shutil.rmtree(VENV)
+    if run(sys.executable, "-m", "venv", VENV) != 0 or machine.venv_problem(VENV, found):
+        sys.exit(f"`{sys.executable} -m venv .venv` did not make a virtual environment with pip: "
+                 f"install {found.venv_package} (Debian, Ubuntu) and run the command again.")
 
 
 def setup(test: bool = False) -> None:
-    """Create .venv from requirements.lock (skipped when already current)."""
-    if sys.version_info < (3, 11):
-        sys.exit("Python 3.11 or newer is needed.")
-    install_system_packages(APT_BUILD + (APT_TEST if test else []))
+    """System packages, .venv from requirements.lock (skipped when current), and
+    for the tests node packages and (on Ubuntu) Playwright's Chromium."""
+    found = machine.probe()
+    problem = machine.python_problem(found)
+    if problem:
+        sys.exit(problem)
+    install_system_packages(machine.missing_packages(found, test))
+    if not found.has_ensurepip:
+        found = machine.probe()  # python3.X-venv has just been installed
     stamp = VENV / ".requirements.sha256"
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
-    if not VENV_PYTHON.exists():
-        run(sys.executable, "-m", "venv", VENV)
     if not stamp.exists() or stamp.read_text() != digest:
+        make_venv(found)
         code = run(VENV_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
                    "--require-hashes", "--no-deps", "-r", LOCK)
         if code != 0:
-            sys.exit("pip could not install requirements.lock")
+            sys.exit("pip could not install requirements.lock (see above): check the network, "
+                     "then run the command again.")
         stamp.write_text(digest)
     if test:
         install_node_packages()
+        if machine.needs_playwright_chromium(found, test):
+            install_playwright_chromium()
 
 
 def install_node_packages() -> None:
@@ -105,11 +115,63 @@ def install_node_packages() -> None:
     if not lock.exists():
         return
     if not shutil.which("npm"):
-        sys.exit("npm is missing: install it (Debian: apt-get install npm; NodeSource's nodejs includes it)")
+        sys.exit("npm is missing: install it (Debian, Ubuntu: apt-get install npm), then run the command again.")
     installed = ROOT / "node_modules" / ".package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
         if run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts") != 0:
-            sys.exit("npm could not install package-lock.json")
+            sys.exit("npm could not install package-lock.json (see above): check the network, "
+                     "then run the command again.")
+
+
+def install_playwright_chromium() -> None:
+    """Ubuntu: Playwright's Chromium and the libraries it needs (once per
+    Playwright version; the browser tests use it where /usr/bin/chromium is missing)."""
+    stamp = VENV / ".playwright-chromium"
+    version = subprocess.run([VENV_PYTHON, "-m", "playwright", "--version"], capture_output=True,
+                             text=True).stdout.strip()
+    if stamp.exists() and stamp.read_text() == version:
+        return
+    if not machine.is_root():
+        sys.exit("The browser tests need Chromium. Install it once, then run the command again:\n  "
+                 "sudo .venv/bin/python -m playwright install-deps chromium && "
+                 ".venv/bin/python -m playwright install chromium")
+    if run(VENV_PYTHON, "-m", "playwright", "install", "--with-deps", "chromium") != 0:
+        sys.exit("Playwright could not install Chromium (see above): check the network, then run the command again.")
+    stamp.write_text(version)
+
+
+def lock() -> int:
+    """requirements.lock from requirements.in: one resolution for every Python
+    from machine.PYTHON_FLOOR up (uv's universal mode, preferring the fewest
+    versions of a package), with the hash of every file; then check_lock()."""
+    if run(VENV_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "uv") != 0:
+        sys.exit("pip could not install uv (see above): check the network, then run the command again.")
+    code = run(VENV / "bin" / "uv", "pip", "compile", "-q", "--universal",
+               "--python-version", ".".join(map(str, machine.PYTHON_FLOOR)), "--fork-strategy", "fewest",
+               "--generate-hashes", "--custom-compile-command", "python3 scripts/handbook.py lock",
+               "requirements.in", "-o", "requirements.lock")
+    return code or check_lock()
+
+
+def check_lock() -> int:
+    """For each Python and processor we support (machine.LOCK_TARGETS), pip must
+    find a wheel of every pin whose hash is in requirements.lock: a missing
+    wheel or a Requires-Python the system's Python does not meet fails here,
+    not on a contributor's machine. Downloads into a temporary folder."""
+    print("| Python | machine | result |\n| --- | --- | --- |")
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="handbook-lock-") as downloads:
+        for python, arch in machine.LOCK_TARGETS:
+            result = subprocess.run([VENV_PYTHON, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                                     *machine.pip_download_options(python, arch), "-d", downloads, "-r", LOCK],
+                                    capture_output=True, text=True, cwd=ROOT)
+            errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+            failed += result.returncode != 0
+            print(f"| {python} | {arch} | {'ok' if result.returncode == 0 else ' '.join(errors[-2:]) or 'failed'} |")
+    if failed:
+        print("requirements.lock does not install everywhere: pin an older version of the package named above "
+              "in requirements.in, then run `python3 scripts/handbook.py lock` again.", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def reexec_in_venv() -> None:
@@ -358,7 +420,9 @@ def make_parser() -> argparse.ArgumentParser:
     record.add_argument("--missing", action="store_true", help="list the entries that have no verification record")
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
-    sub.add_parser("lock")
+    lock_parser = sub.add_parser("lock", help="regenerate requirements.lock for every supported Python")
+    lock_parser.add_argument("--check", action="store_true",
+                             help="only check that pip finds a hashed wheel of every pin for each target")
     new = sub.add_parser("new", help="scaffold a chapter in every language and list it in the nav",
                          epilog="For each language of mkdocs.yml: --title-LANG TEXT (required) and, for a new nav "
                                 "section, --section-LANG TEXT (e.g. --title-en ... --title-sl ...). Without "
@@ -369,6 +433,13 @@ def make_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("translation-status", help="missing, older and drifted twins")
     status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")
     status.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
+    fresh = sub.add_parser("fresh-machine", help="the two commands on a fresh Debian root or in this checkout")
+    fresh.add_argument("target", choices=["bookworm", "trixie", "here"],
+                       help="bookworm/trixie: a minimal Debian 12/13 root (debootstrap, as root) with a fresh clone; "
+                            "here: this checkout (CI containers)")
+    fresh.add_argument("--only", choices=["serve", "test"], help="here: only this one of the two commands")
+    fresh.add_argument("--keep", action="store_true", help="keep the root in /var/tmp/handbook-fresh-machine/")
+    fresh.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian mirror for debootstrap")
     spell = sub.add_parser("spellcheck", help="spelling of each language's pages (checker: i18n/<language>.yml)")
     spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
     spell.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
@@ -405,17 +476,16 @@ def main() -> int:
     if args.command == "setup":
         setup(test=args.test)
         return 0
+    if args.command == "fresh-machine":  # installs nothing here: it runs the commands that do
+        from myeloma_handbook import fresh_machine
+        return fresh_machine.main(args.target, ROOT, args.only, args.keep, args.mirror)
     if args.command == "lock":
         setup()
-        reexec_in_venv()
-        run(VENV_PYTHON, "-m", "pip", "install", "-q", "pip-tools")
-        return run(VENV_PYTHON, "-m", "piptools", "compile", "-q", "--generate-hashes", "--allow-unsafe",
-                   "--strip-extras", "--no-emit-index-url", "--no-emit-find-links",
-                   "-o", LOCK, ROOT / "requirements.in")
+        return check_lock() if args.check else lock()
     if os.environ.get(NO_INSTALL) != "1":
         setup(test=args.command == "test")
         if args.command == "spellcheck":
-            install_system_packages(["hunspell", "hunspell-sl"])
+            install_system_packages(machine.not_installed(machine.probe(), ["hunspell", "hunspell-sl"]))
     reexec_in_venv()
     if args.command == "serve":
         # --dirty rebuilds only the edited pages (about 2 s instead of 5 s);
