@@ -25,9 +25,11 @@ PYTHON_FLOOR = (3, 11, 2)
 # what a machine happens to have.
 BUILD_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core",
                   "fonts-dejavu-extra"]
-# The tests: Chromium (browser tests), node and npm (JavaScript tests, npm ci),
-# poppler-utils (pdftotext reads the PDFs back), hunspell (Slovenian spelling).
-TEST_PACKAGES = ["chromium", "nodejs", "npm", "poppler-utils", "hunspell", "hunspell-sl", "hunspell-en-gb"]
+# The tests: Chromium (browser tests), libatomic1 (the node inside Playwright's
+# wheel needs it), node and npm (JavaScript tests, npm ci), poppler-utils
+# (pdftotext reads the PDFs back), hunspell (Slovenian spelling).
+TEST_PACKAGES = ["chromium", "libatomic1", "nodejs", "npm", "poppler-utils", "hunspell", "hunspell-sl",
+                 "hunspell-en-gb"]
 # Ubuntu ships Chromium only as a snap, which does not run in containers: there
 # the tests use Playwright's own Chromium (installed with its libraries by
 # `playwright install --with-deps chromium`).
