@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import faulthandler
+import fcntl
 import functools
 import http.server
 import os
@@ -184,11 +185,18 @@ def catalogue_scripts(destination: Path, root: Path = ROOT) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real handbook, built once per test session with --strict."""
-    site = tmp_path_factory.mktemp("real") / "site"
-    result = mkdocs_build(ROOT, site, today=None)
-    assert result.returncode == 0, f"strict build of the handbook failed:\n{result.stderr[-6000:]}"
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """The real handbook, built once per test run with --strict (under xdist,
+    by the first worker that needs it; the others wait for it and share it)."""
+    shared = tmp_path_factory.getbasetemp().parent if worker_id != "master" else tmp_path_factory.mktemp("real")
+    site, log = shared / "real-site", shared / "real-site.log"
+    with open(shared / "real-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not log.exists():
+            result = mkdocs_build(ROOT, site, today=None)
+            log.write_text(f"{result.returncode}\n{result.stderr}", encoding="utf-8")
+    code, stderr = log.read_text(encoding="utf-8").split("\n", 1)
+    assert code == "0", f"strict build of the handbook failed:\n{stderr[-6000:]}"
     return site
 
 

@@ -2,7 +2,10 @@
 decorated and is listed in both languages."""
 from __future__ import annotations
 
+import html
 import re
+
+import yaml
 
 from conftest import ROOT
 from myeloma_handbook.bibliography import load
@@ -22,7 +25,12 @@ def test_every_page_built_in_both_languages(built_site):
 
 
 def test_full_bibliography_in_each_language(built_site):
-    keys = set(load(ROOT / "bibliography.bib").entries.entries)
+    """Every entry of bibliography.bib, read from the file itself (not through
+    bibliography.load, which writes the list), is on both References pages."""
+    text = (ROOT / "bibliography.bib").read_text(encoding="utf-8")
+    keys = {key for kind, key in re.findall(r"^\s*@(\w+)\s*\{\s*([^,\s]+)\s*,", text, re.M)
+            if kind.lower() not in ("comment", "string", "preamble")}
+    assert len(keys) > 100 and keys == set(load(ROOT / "bibliography.bib").entries.entries)
     for path in ("references/index.html", "sl/references/index.html"):
         html = (built_site / path).read_text(encoding="utf-8")
         assert set(re.findall(r'id="ref-([\w-]+)"', html)) == keys, path
@@ -39,13 +47,36 @@ def test_language_switcher_leads_to_the_same_pages_twin(built_site):
         assert target == (built_site / stem).resolve(), name
 
 
+def handbook_config() -> dict:
+    """mkdocs.yml as data (its !ENV and Python tags read as None)."""
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+
+def nav_labels(page) -> list[str]:
+    """The texts of the primary navigation (sections and pages), in order."""
+    text = page.read_text(encoding="utf-8")
+    nav = text[text.index('<nav class="md-nav md-nav--primary"'):text.index("md-sidebar--secondary")]
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", label)).split())
+            for label in re.findall(r'<span class="md-ellipsis">(.*?)</span>', nav, re.S)]
+
+
 def test_navigation_and_interface_are_translated(built_site):
-    html = (built_site / "sl" / "index.html").read_text(encoding="utf-8")
-    for slovenian in ("Diseminirani plazmocitom", "Zdravljenje", "Podporno zdravljenje", "Bolezni kože",
-                      "Priročnik o diseminiranem plazmocitomu", "Išči"):
-        assert slovenian in html, slovenian
-    english = (built_site / "index.html").read_text(encoding="utf-8")
-    assert "Multiple myeloma" in english and "Supportive care" in english
+    """Every label of the Slovenian navigation is the nav_translations entry
+    of the English label in the same place (the site name: its site_name);
+    a label without an entry would show in English. Read from the
+    404 pages: the whole navigation, without a page's own contents list."""
+    i18n = next(p["i18n"] for p in handbook_config()["plugins"] if isinstance(p, dict) and "i18n" in p)
+    slovenian = next(language for language in i18n["languages"] if language["locale"] == "sl")
+    translations = dict(slovenian["nav_translations"], **{"Myeloma Handbook": slovenian["site_name"]})
+    english, sl = nav_labels(built_site / "404.html"), nav_labels(built_site / "sl" / "404.html")
+    assert len(english) > 40 and "Multiple myeloma" in english and "Supportive care" in english
+    assert [label for label in english if label not in translations] == [], "no nav_translations entry"
+    assert sl == [translations[label] for label in english]
+    assert "Išči" in (built_site / "sl" / "index.html").read_text(encoding="utf-8")  # Material's own interface
 
 
 def test_page_titles_name_the_page_and_the_handbook_once(built_site):

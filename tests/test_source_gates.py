@@ -6,11 +6,13 @@ their date."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 
 import pytest
 
-from conftest import FIXTURE_TODAY, FIXTURES, expected_problems, make_fixture, mkdocs_build, page_sources
+from conftest import (FIXTURE_TODAY, FIXTURES, ROOT, epoch, expected_problems, make_fixture, mkdocs_build,
+                      page_sources)
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.front_matter import check_front_matter, review_due
@@ -120,3 +122,29 @@ def test_pybtex_problems_are_all_reported_with_their_line(tmp_path):
     assert sorted(beside) == sorted([
         "bibliography.bib:9: duplicate key 'smith2020trial' (first defined at line 1) -> merge the two entries or "
         "rename one key", message.replace("bib:2:", "bib:10:")])
+
+
+# ------------------------------------------------------------- the command
+
+@pytest.mark.parametrize("case", ["base", "unknown_key", "bad_bib_fields"])
+def test_check_command_prints_the_same_problems(case, tmp_path, monkeypatch, capsys):
+    """`scripts/handbook.py check` (its function, on a fixture as the project
+    root) prints the table's problems and fails, or passes a good tree."""
+    spec = importlib.util.spec_from_file_location("handbook_cli_check", ROOT / "scripts" / "handbook.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    monkeypatch.setattr(cli, "ROOT", make_fixture(case, tmp_path / case))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(FIXTURE_TODAY))
+    expected = EXPECTED[case]["source"] if case != "base" else []
+    code = cli.check()
+    printed = capsys.readouterr().out.splitlines()
+    if expected:
+        assert (code, printed) == (1, sorted(expected, key=sort_key) + [f"{len(expected)} problem(s)"])
+    else:
+        assert (code, printed) == (0, ["All source checks passed."])
+
+
+def sort_key(problem: str):
+    """check_sources' order: file, line, message."""
+    path, line, message = re.match(r"([^:]+):(\d+): (.*)", problem).groups()
+    return path, int(line), message
