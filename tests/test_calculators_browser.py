@@ -216,8 +216,9 @@ def test_frailty_and_corrected_calcium(visit, language):
     assert ("2,45" if language == "sl" else "2.45") in result_text(calculator).splitlines()[0]
 
 
-# Each field the script declares (CALCULATORS in calculators.js) and how the
-# form shows it: its label (for a text field), its legend and one label per
+# Each field the script declares (CALCULATORS in calculators.js), its label in
+# the page language's catalogue (HandbookCatalogue, from i18n/<language>.yml),
+# and how the form shows it: its label (for a text field), its legend and one label per
 # radio button (for a choice); every control labelled on its own.
 FORM_CONTROLS = """(form, [kind, lang]) => {
   const api = window.HandbookCalculators
@@ -226,7 +227,7 @@ FORM_CONTROLS = """(form, [kind, lang]) => {
   const fields = calc.fields.map(def => def.name).concat(calc.unitSwitch ? ['units'] : [])
   return {
     declared: fields,
-    labels: Object.fromEntries(calc.fields.map(def => [def.name, api.STRINGS[lang].labels[def.name] || ''])),
+    labels: Object.fromEntries(calc.fields.map(def => [def.name, window.HandbookCatalogue[lang].calculators.labels[def.name] || ''])),
     shown: fields.map(name => {
       const set = form.querySelector(`fieldset[data-field="${name}"]`)
       const inputs = [...(set || form).querySelectorAll(set ? 'input' : `input[name="${name}"]`)]
