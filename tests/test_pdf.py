@@ -4,6 +4,7 @@ pdftotext. Timing is not tested here: `scripts/handbook.py pdf --bench`."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -195,6 +196,21 @@ def test_rendering_is_offline_and_reports_what_does_not_fit(tmp_path):
     assert "page 3 (Chapter): a table is" in problems
     assert "link to #ch-chapter--nowhere, which is not in the book" in problems
 
+
+
+def test_workers_never_fork_the_build_process(tmp_path, monkeypatch):
+    """fork() of a multi-threaded process can deadlock (issue 25): the workers
+    come from a fork server, so the process that renders never forks."""
+    def no_fork():
+        raise AssertionError("the PDF renderer forked the build process")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    site = tmp_path / "site"
+    site.mkdir()
+    chapters = [pdf.Chapter(f"{name}/", name, f"<h1>{name}</h1><p>Text.</p>", ()) for name in ("A", "B")]
+    book = pdf.Book("en", "Book", "", "Author", "Licence", "1", dt.date(2026, 1, 1), chapters)
+    result = pdf.write_books([(book, site, site / "book.pdf")], workers=2)[0]
+    assert result.pages == 4, result  # cover, contents, A, B
 
 def test_check_pdf_names_missing_bookmarks_metadata_and_foreign_fonts(tmp_path):
     from weasyprint import HTML

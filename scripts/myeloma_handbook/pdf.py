@@ -13,7 +13,7 @@ the chapters are rendered in parts, one per core, and joined with pikepdf
 Guarantees, each enforced here rather than hoped for:
 - no network: WeasyPrint may only fetch file: and data: URLs;
 - fonts do not depend on the machine: the only fonts are the DejaVu files of
-  the Debian packages in APT_BUILD (scripts/handbook.py), named by absolute
+  the Debian packages in BUILD_PACKAGES (machine.py), named by absolute
   path in @font-face rules; `check_pdf` fails on any other embedded font;
 - ids are prefixed per chapter and links between pages become links inside
   the PDF; a link WeasyPrint cannot resolve is reported, as is a table or
@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import re
+import site
 import tempfile
 import time
 import warnings
@@ -500,15 +501,33 @@ def _page_problems(rendered: Rendered, offset: int) -> list[str]:
             for index, message in rendered.problems]
 
 
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server, never from forking this process: when
+    a worker starts, this process runs threads (the pool's own manager thread
+    at least), and fork() of a multi-threaded process can deadlock (Python
+    3.12+ warns; 3.14 no longer forks by default). The
+    server is a fresh single-threaded Python that imports WeasyPrint once;
+    each worker is forked from it, ready to render."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint"])
+    return context
+
+
+# MkDocs takes scripts/ off sys.path again once the hooks are loaded, so a
+# worker adds it itself before it imports this module to run _render_job.
+WORKER_PATH = str(Path(__file__).resolve().parents[1])
+
+
 def write_books(jobs: list[tuple[Book, Path, Path]], workers: int | None = None) -> list[Result]:
     """Render each (book, site_dir, target), one book after another, each
     using every core."""
     if not jobs:
         return []
     workers = workers or os.cpu_count() or 1
-    import weasyprint  # noqa: F401  (imported once here, not again in every forked worker)
+    import weasyprint  # noqa: F401  (the front matter is rendered in this process)
     with tempfile.TemporaryDirectory(prefix="handbook-pdf-") as tmp, \
-            ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(),
+                                initializer=site.addsitedir, initargs=(WORKER_PATH,)) as pool:
         return [_write(book, site_dir, target, Path(tmp) / str(number), pool, workers)
                 for number, (book, site_dir, target) in enumerate(jobs)]
 
