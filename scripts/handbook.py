@@ -241,7 +241,8 @@ def spellcheck(files: list[str], project: Path = ROOT) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.spelling import SpellcheckError, check_files, unchecked_languages
 
-    paths = [Path(f).resolve() for f in files] or sorted((project / "docs").rglob("*.md"))
+    paths = [Path(f).resolve() for f in files] or sorted((project / "docs").rglob("*.md")) + sorted(
+        (project / "figures").glob("*.*.yml"))  # the labels of figures
     for language in unchecked_languages(project):
         print(f"spellcheck: i18n/{language}.yml names no spelling checker: docs/{language}/ is not checked")
     try:

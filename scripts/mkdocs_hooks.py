@@ -9,6 +9,8 @@
 - formats references in Vancouver style in the page's language, each with
   its last Crossref/PubMed check (scripts/reference-checks.json);
 - adds evidence labels, review dates, disclaimer and abbreviation tooltips;
+- turns figure markers ({{ figure "name" }}) into figures drawn by Graphviz
+  in the page's language (scripts/myeloma_handbook/figures.py);
 - checks every link and anchor of the built site, both languages;
 - with HANDBOOK_PDF=1, writes one PDF of the whole handbook per language
   (scripts/myeloma_handbook/pdf.py), linked from every page's footer;
@@ -33,7 +35,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import i18n, pdf, per_language, reference_records, registry_check, render  # noqa: E402
+from myeloma_handbook import figures, i18n, pdf, per_language, reference_records, registry_check, render  # noqa: E402
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -86,6 +88,7 @@ def on_config(config):
         _state["books"] = {}
         report = check_sources(_project(config))
         _state["report"] = report
+        _state["figures"] = figures.Pages(_project(config).root, _languages(config))
         _state["reference_note"] = _reference_notes(config, report.bibliography)
         for problem in report.problems:
             log.warning(str(problem))
@@ -177,7 +180,12 @@ def on_nav(nav, config, files):
     return nav
 
 
-def on_page_markdown(markdown, page, config, files):
+@event_priority(50)  # before mkdocs-bibtex: a figure's caption cites its sources like the text does
+def _figures(markdown, page, config, files):
+    return _state["figures"].expand(markdown, _state["language"], i18n.catalogue(_state["language"]))
+
+
+def _evidence_and_bibliography(markdown, page, config, files):
     language = _state["language"]
     markdown = render.evidence_labels(markdown, language)
     if reference_records.SUMMARY in markdown:
@@ -189,11 +197,18 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+on_page_markdown = CombinedEvent(_figures, _evidence_and_bibliography)
+
+
 def on_page_content(html, page, config, files):
     _state["sources"][page.file.dest_uri] = Path(page.file.abs_src_path)
     registry = _state.get("registry")
     if registry is not None:
         html = registry.fill_references(html, _state["language"])
+    try:  # the drawings, cached by content (.cache/figures/)
+        html = _state["figures"].fill(html, _state["language"], i18n.catalogue(_state["language"]))
+    except figures.DrawingError as error:
+        log.warning(str(error))
     return render.decorate_html(html, page.meta, _state["language"])
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import reference_records
+from . import figures, reference_records
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
@@ -241,5 +241,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     if report.catalogues_readable:
         for name in sorted(project.pages(languages.source)):
             report.problems.extend(check_twin_content(project, name, known))
+        catalogues = {lang: project.catalogue(lang) for lang in languages.all}
+        report.problems.extend(figures.check(project, bibliography, catalogues))
     report.problems.sort(key=lambda p: (p.path, p.line, p.message))
     return report

@@ -22,9 +22,9 @@ from pathlib import Path
 PYTHON_FLOOR = (3, 11, 2)
 
 # WeasyPrint (PDF) needs Pango and HarfBuzz, and fonts that do not depend on
-# what a machine happens to have.
+# what a machine happens to have; figures are drawn by Graphviz (dot).
 BUILD_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core",
-                  "fonts-dejavu-extra"]
+                  "fonts-dejavu-extra", "graphviz"]
 # The tests: Chromium (browser tests), libatomic1 (the node inside Playwright's
 # wheel needs it), node and npm (JavaScript tests, npm ci), poppler-utils
 # (pdftotext reads the PDFs back), hunspell (Slovenian spelling).

@@ -32,6 +32,8 @@ AUTOLINK_OR_TAG = re.compile(r"<[^>\n]+>")
 BARE_URL = re.compile(r"https?://\S+")
 ATTR_LIST = re.compile(r"\{[:#.][^}\n]*\}")
 DEFINITION = re.compile(r"^\s*(\*\[[^\]]+\]|\[[^\]]+\]):.*$", re.M)
+# A figure's place on a page (figures.py): {{ figure "name" }} on a line of its own.
+FIGURE_MARKER = re.compile(r'^\{\{[ \t]*figure[ \t]+"([^"\n]*)"[ \t]*\}\}[ \t]*$', re.M)
 ADMONITION_HEAD = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*([\w-]+)(?:[ \t]+\"[^\"\n]*\")?[ \t]*$", re.M)
 
 
@@ -55,10 +57,11 @@ def mask_code(text: str) -> str:
 
 
 def mask_non_prose(text: str) -> str:
-    """mask_code, then also everything that is markup rather than prose."""
+    """mask_code, then also everything that is markup rather than prose
+    (a figure marker too: its figure's words are checked in figures/)."""
     text = mask_code(text)
     for pattern in (CITATION_BLOCK, EVIDENCE_LABEL, LINK_TARGET, AUTOLINK_OR_TAG, BARE_URL,
-                    ATTR_LIST, DEFINITION, ADMONITION_HEAD):
+                    ATTR_LIST, DEFINITION, ADMONITION_HEAD, FIGURE_MARKER):
         text = pattern.sub(_blank, text)
     return text
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from .figures import for_print
 from .front_matter import build_date  # noqa: F401  (the hook asks pdf.build_date() for the edition's date)
 from .i18n import catalogue
 from .render import FIRST_H1, format_date
@@ -208,7 +209,7 @@ def chapter_html(chapter: Chapter, anchors: dict[str, str], site_dir: Path, here
     same part; a link to any other chapter is marked FOREIGN for `_merge`."""
     prefix = anchors[chapter.url]
     content = BACKLINK.sub("", HEADERLINK.sub("", chapter.html))
-    content = EVIDENCE_LABEL.sub(r"\1>\2", ABBREVIATION.sub(r"\1", content))
+    content = for_print(EVIDENCE_LABEL.sub(r"\1>\2", ABBREVIATION.sub(r"\1", content)))
     if not FIRST_H1.search(content):
         content = f"<h1>{html.escape(chapter.title)}</h1>\n{content}"
 

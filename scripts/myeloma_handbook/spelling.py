@@ -16,6 +16,10 @@ become spaces, so every word keeps its line). Then:
 - a language whose catalogue names no checker is not spell-checked (the
   command says so).
 
+The labels of figures (figures/<name>.<language>.yml) are checked with the
+pages of their language: only the text of the labels, not the YAML keys,
+comments or {placeholders}.
+
 Words with digits or with more than one capital (CD38, KarMMa, ISS) are
 names and abbreviations, not spelling, and are skipped.
 """
@@ -38,6 +42,10 @@ PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 HTML_CODE = re.compile(r"<code\b[^>]*>.*?</code>", re.S)
 # Emphasis inside a word (hiper**k**alciemija) would split it in two.
 INNER_EMPHASIS = re.compile(r"(?<=\w)[*_]+(?=\w)")
+# A figure's labels: figures/<name>.<language>.yml, and what in them is not prose.
+FIGURE_LABELS = re.compile(r"^[a-z0-9][a-z0-9-]*\.(?P<language>[A-Za-z_-]+)\.yml$")
+YAML_NOT_PROSE = re.compile(r"^[ \t]*(?:- )?(?:\"[^\"\n]*\"|'[^'\n]*'|[\w-]+)[ \t]*:(?:[ \t]*[|>][-+]?)?|#.*$|\{\w+\}",
+                            re.M)
 CODESPELL_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<word>.+?) ==> (?P<fix>.+)$")
 
 
@@ -73,6 +81,11 @@ def read_word_list(path: Path) -> tuple[set[str], tuple[str, ...]]:
 def mask_prose(text: str) -> str:
     """mask_non_prose, and HTML code elements; offsets and lines are kept."""
     return mask_non_prose(HTML_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text))
+
+
+def figure_label_prose(text: str) -> str:
+    """The words of a figure's labels file; keys, comments and placeholders blanked."""
+    return YAML_NOT_PROSE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
 def is_name_or_abbreviation(word: str) -> bool:
@@ -146,14 +159,18 @@ def _venv_tool(name: str) -> str | None:
 
 
 def check_files(paths: list[Path], root: Path) -> list[Misspelling]:
-    """Spell-check chapter files; the language comes from docs/<language>/,
-    the checker from that language's catalogue."""
+    """Spell-check chapter files and figure labels; the language comes from
+    docs/<language>/ (or the labels' file name), the checker from that
+    language's catalogue."""
     catalogues = Catalogues(root)
     by_language: dict[str, dict[str, str]] = {language: {} for language in catalogues.languages.all}
     for path in paths:
         parts = path.resolve().relative_to(root.resolve()).parts
         if len(parts) > 2 and parts[0] == "docs" and parts[1] in by_language and path.suffix == ".md":
             by_language[parts[1]]["/".join(parts)] = path.read_text(encoding="utf-8")
+        labels = FIGURE_LABELS.match(parts[-1]) if len(parts) == 2 and parts[0] == "figures" else None
+        if labels and labels.group("language") in by_language:
+            by_language[labels.group("language")]["/".join(parts)] = figure_label_prose(path.read_text(encoding="utf-8"))
     found = []
     for language, files in by_language.items():
         settings = catalogues(language).data.get("spelling") or {}
