@@ -10,6 +10,7 @@
     python3 scripts/handbook.py references [--online]   bibliography.bib against Crossref and PubMed (cached)
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
     python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in every language
+    python3 scripts/handbook.py new SECTION/SLUG --figure NAME --title-en ... --title-sl ...   a draft figure on a page
     python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
     python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
@@ -214,16 +215,23 @@ def check() -> int:
 
 def new_page(args) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from myeloma_handbook.scaffold import ScaffoldError, create
+    from myeloma_handbook.scaffold import ScaffoldError, create, create_figure
 
     try:
-        written = create(Path(args.project).resolve(), args.path, args.titles, args.sections, args.author or None)
+        if args.figure:
+            written = create_figure(Path(args.project).resolve(), args.path, args.figure, args.titles)
+        else:
+            written = create(Path(args.project).resolve(), args.path, args.titles, args.sections, args.author or None)
     except ScaffoldError as error:
         print(f"new: {error}", file=sys.stderr)
         return 1
     for path in written:
         print(f"wrote {path}")
-    print("Next: write both twins, add their sources to bibliography.bib, run `scripts/handbook.py check`.")
+    if args.figure:
+        print("Next: move the marker to its place in every twin, draw what the page says (CONTRIBUTING.md, "
+              "\"Figures\"), run `scripts/handbook.py check`.")
+    else:
+        print("Next: write both twins, add their sources to bibliography.bib, run `scripts/handbook.py check`.")
     return 0
 
 
@@ -430,6 +438,8 @@ def make_parser() -> argparse.ArgumentParser:
                                 "--section-<source language>, the page goes into the section holding SECTION/.")
     new.add_argument("path", metavar="SECTION/SLUG", help="e.g. treatment/car-t-cells")
     new.add_argument("--author", action="append", help="repeat for several authors")
+    new.add_argument("--figure", metavar="NAME", help="instead of a page: a draft figure NAME on the existing page "
+                     "SECTION/SLUG (figures/NAME.yml and its labels; --title-LANG: the figure's titles)")
     new.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     status = sub.add_parser("translation-status", help="missing, older and drifted twins")
     status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")

@@ -266,7 +266,7 @@ def check(project, bibliography, catalogues: dict[str, Catalogue]) -> list[Probl
     for figure in figures.values():
         problems += _check_structure(figure, known_keys)
         problems += _check_labels(figure, languages, catalogues)
-    problems += _check_pages(project, figures)
+    problems += _check_pages(project, figures, known_keys)
     return problems
 
 
@@ -436,7 +436,7 @@ def _check_labels(figure: Figure, languages, catalogues: dict[str, Catalogue]) -
 _NUMBER_FIX = "write a threshold once, under values: in {structure}, and name it by {{placeholder}} in every language"
 
 
-def _check_pages(project, figures: dict[str, Figure]) -> list[Problem]:
+def _check_pages(project, figures: dict[str, Figure], known_keys) -> list[Problem]:
     """Markers name existing figures, stand in every twin, and each figure
     stands on one page whose text cites every source the figure cites."""
     languages = project.languages
@@ -454,7 +454,8 @@ def _check_pages(project, figures: dict[str, Figure]) -> list[Problem]:
                 where = placed.setdefault(figure, {})
                 if language in where:
                     first = where[language]
-                    problems.append(Problem(rel, line, f"figure '{figure}' is already on {first[0]}:{first[1]}",
+                    problems.append(Problem(rel, line, f"figure '{figure}' is already on "
+                                            f"{project.rel(project.docs / language / first[0])}:{first[1]}",
                                             "a figure stands once, on the page it belongs to; link to it there"))
                     continue
                 where[language] = (name, line)
@@ -478,7 +479,7 @@ def _check_pages(project, figures: dict[str, Figure]) -> list[Problem]:
                 for i, k in enumerate(spec.get("cite") or []):
                     lines.setdefault(str(k), s.line("nodes", node, "cite", i))
             for key in figure.cited:
-                if key not in cited:
+                if key not in cited and (known_keys is None or key in known_keys):  # unknown: reported already
                     problems.append(Problem(s.rel, lines.get(key, 1),
                                             f"cites '{key}', which docs/{languages.source}/{page} (where the figure "
                                             "stands) does not cite",

@@ -234,3 +234,61 @@ def create(root: Path, path: str, titles: dict[str, str], sections: dict[str, st
                           encoding="utf-8")
     config_path.write_text(new_text, encoding="utf-8")
     return [*targets.values(), config_path]
+
+
+# ---------------------------------------------------------------- figures
+
+class _LabelDumper(yaml.SafeDumper):
+    """Labels of several lines as YAML block text (|-), as people write them."""
+
+
+_LabelDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def create_figure(root: Path, page: str, name: str, titles: dict[str, str]) -> list[Path]:
+    """`new PAGE --figure NAME`: a draft figure on an existing page, in every
+    language: figures/NAME.yml (two nodes, one value, the page's first
+    source), figures/NAME.<language>.yml (the titles given, draft labels from
+    each catalogue's `figures:` strings) and the marker at the end of every
+    twin. It passes the gate at once; then draw what the page says."""
+    from .figures import FIGURE_DIR, NAME
+    from .markdown_source import scan_citations
+
+    catalogues = Catalogues(root)
+    languages = catalogues.languages
+    if not NAME.match(name):
+        raise ScaffoldError(f"'{name}' is not a figure name like treatment-at-relapse "
+                            "(lowercase ASCII letters, digits and hyphens)")
+    page = page.removesuffix(".md") + ".md"
+    pages = {lang: root / "docs" / lang / page for lang in languages.all}
+    for lang, path in pages.items():
+        if not path.is_file():
+            raise ScaffoldError(f"docs/{lang}/{page} does not exist: a figure goes on an existing page "
+                                "(scaffold the page first)")
+        if not titles.get(lang):
+            raise ScaffoldError(f"give the figure's {catalogues(lang).english_name} title with --title-{lang}")
+    folder = root / FIGURE_DIR
+    targets = {None: folder / f"{name}.yml"} | {lang: folder / f"{name}.{lang}.yml" for lang in languages.all}
+    for target in targets.values():
+        if target.exists():
+            raise ScaffoldError(f"{target.relative_to(root)} exists already; edit it instead")
+    cited = [c.key for c in scan_citations(pages[languages.source].read_text(encoding="utf-8")).citations]
+    if not cited:
+        raise ScaffoldError(f"docs/{languages.source}/{page} cites no source yet, and a figure shows what its "
+                            "page says with the page's sources: cite them in the page first")
+    folder.mkdir(exist_ok=True)
+    targets[None].write_text(
+        f"# {titles[languages.source].strip()}: on docs/*/{page}. Structure (nodes, edges, values,\n"
+        f"# sources); the words are in {name}.<language>.yml. See CONTRIBUTING.md, \"Figures\".\n"
+        f"cite: [{cited[0]}]\nvalues:\n  example: {{percent: 10}}\nnodes:\n  first: {{kind: start}}\n"
+        "  second: {kind: outcome}\nedges:\n  - [first, second]\n", encoding="utf-8")
+    for lang in languages.all:
+        words = catalogues(lang).get("figures")
+        labels = {"title": titles[lang].strip(), "caption": words["draft_caption"],
+                  "nodes": {"first": words["draft_first"], "second": words["draft_second"]}}
+        targets[lang].write_text(yaml.dump(labels, Dumper=_LabelDumper, allow_unicode=True, sort_keys=False,
+                                           width=100), encoding="utf-8")
+        text = pages[lang].read_text(encoding="utf-8").rstrip("\n")
+        pages[lang].write_text(f'{text}\n\n{{{{ figure "{name}" }}}}\n', encoding="utf-8")
+    return [*targets.values(), *pages.values()]
