@@ -13,6 +13,7 @@ import faulthandler
 import fcntl
 import functools
 import http.server
+import importlib.util
 import os
 import re
 import shutil
@@ -29,6 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT / "scripts"))
+
+from myeloma_handbook.i18n import read_languages  # noqa: E402
 
 # The day the fixtures are judged on (review due, overdue, "in the future"):
 # passed as `today` to the checks, and as SOURCE_DATE_EPOCH to fixture builds.
@@ -49,23 +52,39 @@ os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
 # Browser tests fail when Playwright or Chromium is missing; this variable,
 # set to 1, leaves them out instead (reported as skipped, with the reason).
+RUNNING: set[int] = set()  # process groups of the commands run() is waiting for
+
 SKIP_BROWSER = "HANDBOOK_SKIP_BROWSER_TESTS"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-OTHER_LANGUAGES = ["sl"]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """The watchdog: a test (with the fixtures it sets up) that runs longer
-    than TEST_TIMEOUT dumps every thread's stack and ends the test process
-    with an error; under xdist the worker's crash fails that test."""
-    faulthandler.dump_traceback_later(TEST_TIMEOUT, exit=True)
+    than TEST_TIMEOUT prints which test it is and every thread's stack, and
+    ends the test process with an error (under xdist, the worker's crash
+    fails that test)."""
+    def expire():
+        capture = item.config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.suspend_global_capture(in_=True)  # write to the real terminal
+        sys.stderr.write(f"\n\n{item.nodeid} ran longer than {TEST_TIMEOUT:.0f} s "
+                         "(HANDBOOK_TEST_TIMEOUT); its threads:\n")
+        sys.stderr.flush()
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        for group in list(RUNNING):  # the commands it started (run() gives each its own group)
+            os.killpg(group, signal.SIGKILL)
+        os._exit(3)
+
+    watchdog = threading.Timer(TEST_TIMEOUT, expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         yield
     finally:
-        faulthandler.cancel_dump_traceback_later()
+        watchdog.cancel()
 
 
 def run(command: list, timeout: float = SUBPROCESS_TIMEOUT, input: str | None = None,
@@ -76,13 +95,24 @@ def run(command: list, timeout: float = SUBPROCESS_TIMEOUT, input: str | None = 
     with subprocess.Popen([str(c) for c in command], stdin=subprocess.PIPE if input is not None else None,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                           **kwargs) as process:
+        RUNNING.add(process.pid)
         try:
             stdout, stderr = process.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             stdout, stderr = process.communicate()
             pytest.fail(f"{' '.join(map(str, command))} did not finish within {timeout:.0f} s:\n{stderr[-3000:]}")
+        finally:
+            RUNNING.discard(process.pid)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def handbook_cli():
+    """scripts/handbook.py as a fresh module, to call its functions in-process."""
+    spec = importlib.util.spec_from_file_location("handbook_cli", ROOT / "scripts" / "handbook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def expected_problems() -> dict[str, dict]:
@@ -155,12 +185,13 @@ def build_fixture(case: str, destination: Path, today: dt.date = FIXTURE_TODAY) 
     return site
 
 
-def page_sources(project: Path, languages=("en", "sl"), default="en") -> dict[str, Path]:
+def page_sources(project: Path) -> dict[str, Path]:
     """Built page (relative to the site) -> its Markdown source, as the hook
     hands them to the link check: docs/sl/a/b.md -> sl/a/b/index.html."""
     sources = {}
-    for language in languages:
-        prefix = "" if language == default else f"{language}/"
+    languages = read_languages(project)
+    for language in languages.all:
+        prefix = languages.url_prefix(language)
         for path in sorted((project / "docs" / language).rglob("*.md")):
             stem = path.relative_to(project / "docs" / language).as_posix()[:-3]
             built = "index.html" if stem == "index" else (
@@ -224,7 +255,7 @@ class HostingContractHandler(http.server.SimpleHTTPRequestHandler):
             return super().send_error(code, message, explain)
         site = Path(self.directory)
         first = urlsplit(self.path).path.lstrip("/").split("/", 1)[0]
-        page = site / first / "404.html" if first in OTHER_LANGUAGES else site / "404.html"
+        page = site / first / "404.html" if first in read_languages(ROOT).translations else site / "404.html"
         body = page.read_bytes()
         self.send_response(404)
         self.send_header("Content-Type", "text/html; charset=utf-8")

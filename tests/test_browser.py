@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import HostingContractHandler, serve
+from conftest import ROOT, HostingContractHandler, serve
 
-ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LANGUAGES = ["en", "sl"]
 # Every kind of page, as a path below the language root.

@@ -25,9 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import catalogue_scripts
+from conftest import ROOT, catalogue_scripts
 
-ROOT = Path(__file__).resolve().parent.parent
 PROBE = ROOT / "tests" / "js" / "calculators_probe.js"
 
 # (id, function, arguments, expected fields). A float in "expected" is compared to

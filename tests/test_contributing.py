@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import re
@@ -18,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, make_fixture, mkdocs_build, run
+from conftest import ROOT, handbook_cli, make_fixture, mkdocs_build, run
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.scaffold import ScaffoldError, create
 from myeloma_handbook.spelling import check_files
@@ -48,10 +47,7 @@ def fixture_with_nav(case: str, tmp_path):
 
 
 def cli_parser() -> argparse.ArgumentParser:
-    spec = importlib.util.spec_from_file_location("handbook_cli", ROOT / "scripts" / "handbook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_parser()
+    return handbook_cli().make_parser()
 
 
 def subcommands(parser: argparse.ArgumentParser) -> set[str]:

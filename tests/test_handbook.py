@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-import yaml
-
 from conftest import ROOT
 from myeloma_handbook.bibliography import load
 from myeloma_handbook.checks import Project
+from myeloma_handbook.i18n import i18n_plugin_config, read_config
 
 
 def test_every_page_built_in_both_languages(built_site):
@@ -47,15 +46,6 @@ def test_language_switcher_leads_to_the_same_pages_twin(built_site):
         assert target == (built_site / stem).resolve(), name
 
 
-def handbook_config() -> dict:
-    """mkdocs.yml as data (its !ENV and Python tags read as None)."""
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
-    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
-
-
 def nav_labels(page) -> list[str]:
     """The texts of the primary navigation (sections and pages), in order."""
     text = page.read_text(encoding="utf-8")
@@ -69,7 +59,7 @@ def test_navigation_and_interface_are_translated(built_site):
     of the English label in the same place (the site name: its site_name);
     a label without an entry would show in English. Read from the
     404 pages: the whole navigation, without a page's own contents list."""
-    i18n = next(p["i18n"] for p in handbook_config()["plugins"] if isinstance(p, dict) and "i18n" in p)
+    i18n = i18n_plugin_config(read_config(ROOT))
     slovenian = next(language for language in i18n["languages"] if language["locale"] == "sl")
     translations = dict(slovenian["nav_translations"], **{"Myeloma Handbook": slovenian["site_name"]})
     english, sl = nav_labels(built_site / "404.html"), nav_labels(built_site / "sl" / "404.html")

@@ -7,7 +7,6 @@ bibliographies with fixture caches (tests/fixtures/reference_checks/)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, build_fixture, make_fixture, run
+from conftest import ROOT, build_fixture, handbook_cli, make_fixture, run
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook import registry_check as rc
 
@@ -330,9 +329,7 @@ def test_cli_online_writes_cache_and_markdown_report(registry, tmp_path, monkeyp
     """The subcommand itself, in-process so it uses the fake registry."""
     monkeypatch.setattr(rc, "CROSSREF_INTERVAL", 0)
     monkeypatch.setattr(rc, "PUBMED_INTERVAL", 0)
-    spec = importlib.util.spec_from_file_location("handbook_cli_refs", ROOT / "scripts" / "handbook.py")
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = handbook_cli()
     (tmp_path / "bibliography.bib").write_text(BIB, encoding="utf-8")
     report = tmp_path / "summary.md"
     assert cli.references(online=True, report=str(report), project=tmp_path) == 1

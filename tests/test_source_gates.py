@@ -6,12 +6,11 @@ their date."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 
 import pytest
 
-from conftest import (FIXTURE_TODAY, FIXTURES, ROOT, epoch, expected_problems, make_fixture, mkdocs_build,
+from conftest import (FIXTURE_TODAY, FIXTURES, epoch, expected_problems, handbook_cli, make_fixture, mkdocs_build,
                       page_sources)
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook.checks import Project, check_sources
@@ -131,9 +130,7 @@ def test_pybtex_problems_are_all_reported_with_their_line(tmp_path):
 def test_check_command_prints_the_same_problems(case, tmp_path, monkeypatch, capsys):
     """`scripts/handbook.py check` (its function, on a fixture as the project
     root) prints the table's problems and fails, or passes a good tree."""
-    spec = importlib.util.spec_from_file_location("handbook_cli_check", ROOT / "scripts" / "handbook.py")
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = handbook_cli()
     monkeypatch.setattr(cli, "ROOT", make_fixture(case, tmp_path / case))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(FIXTURE_TODAY))
     expected = EXPECTED[case]["source"] if case != "base" else []

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 PROBE = ROOT / "tests" / "js" / "lunr_sl_probe.js"
 ENGLISH_PROBE = ROOT / "tests" / "js" / "lunr_en_probe.js"
 

@@ -62,9 +62,6 @@ class Report:
     bibliography: bib.Bibliography | None = None
     catalogues_readable: bool = True  # False: a language has no usable catalogue (nothing can be built)
 
-    def __bool__(self) -> bool:
-        return not self.problems
-
 
 def check_twins(project: Project) -> list[Problem]:
     """Every page exists in every language, at the same path."""

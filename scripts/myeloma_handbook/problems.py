@@ -15,8 +15,3 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         text = f"{where}: {self.message}"
         return f"{text} -> {self.fix}" if self.fix else text
-
-
-def line_of(text: str, offset: int) -> int:
-    """1-based line number of a character offset in text."""
-    return text.count("\n", 0, offset) + 1

@@ -520,13 +520,6 @@ def markdown_table(findings: list[Finding], run: OnlineRun | None = None) -> str
     return "\n".join(lines) + "\n"
 
 
-def check(root: Path, bib_path: Path | None = None, cache_path: Path | None = None) -> list[Finding]:
-    """Every entry with a DOI or PMID against the cache (no network)."""
-    bibliography = bib.load(bib_path or root / "bibliography.bib")
-    cache = load_cache(cache_path or root / CACHE_PATH)
-    return [assess(e, cache) for e in expected_entries(bibliography)]
-
-
 # ---------------------------------------------------------- what readers see
 
 def reader_marker(finding: Finding | None, language: str) -> str:
