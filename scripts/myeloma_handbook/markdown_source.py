@@ -77,6 +77,10 @@ class CitationScan:
     citations: list[Citation] = field(default_factory=list)
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, block text)
 
+    @property
+    def keys(self) -> set[str]:
+        return {c.key for c in self.citations}
+
 
 def scan_citations(text: str) -> CitationScan:
     masked = mask_code(text)
