@@ -4,13 +4,12 @@ writes a record the gate accepts; the real records file is well formed."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, make_fixture
+from conftest import ROOT, make_fixture, run
 from myeloma_handbook import bibliography as bib
 from myeloma_handbook import reference_records as rr
 from myeloma_handbook.checks import Project, check_sources
@@ -211,8 +210,8 @@ def test_the_source_gates_report_stale_records(tmp_path):
 
 
 def handbook(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "handbook.py"), *args], capture_output=True,
-                          text=True, cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+    """The command, with a time limit, installing nothing (HANDBOOK_NO_INSTALL=1 from conftest)."""
+    return run([sys.executable, ROOT / "scripts" / "handbook.py", *args], cwd=ROOT)
 
 
 def test_record_command_writes_a_record_the_gate_accepts(tmp_path):
