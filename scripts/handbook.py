@@ -206,7 +206,7 @@ def check() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.checks import Project, check_sources
 
-    report = check_sources(Project.at(ROOT))
+    report = check_sources(Project.from_config(ROOT))  # the files the build reads (mkdocs.yml)
     for problem in report.problems:
         print(problem)
     print(f"{len(report.problems)} problem(s)" if report.problems else "All source checks passed.")
@@ -240,7 +240,7 @@ def translation_status(args) -> int:
     from myeloma_handbook.checks import Project
     from myeloma_handbook.translation import as_markdown, as_text, page_statuses
 
-    statuses = page_statuses(Project.at(Path(args.project).resolve()))
+    statuses = page_statuses(Project.from_config(Path(args.project).resolve()))
     print(as_markdown(statuses) if args.markdown else as_text(statuses), end="")
     return 1 if any(s.failing for s in statuses) else 0
 
@@ -294,8 +294,9 @@ def references(online: bool, report: str | None = None, max_age_days: int | None
     scripts/reference-checks.json; --online first refreshes what is new or old."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook import bibliography, registry_check
+    from myeloma_handbook.checks import Project
 
-    bib_path, cache_path = project / "bibliography.bib", project / registry_check.CACHE_PATH
+    bib_path, cache_path = Project.from_config(project).bib_path, project / registry_check.CACHE_PATH
     loaded = bibliography.load(bib_path)
     if not loaded.readable:
         for problem in loaded.problems:

@@ -146,3 +146,18 @@ def sort_key(problem: str):
     """check_sources' order: file, line, message."""
     path, line, message = re.match(r"([^:]+):(\d+): (.*)", problem).groups()
     return path, int(line), message
+
+
+def test_check_command_reads_the_files_mkdocs_yml_names(tmp_path, monkeypatch, capsys):
+    """`check` and the build check the same files: a bibliography renamed in
+    mkdocs.yml (plugins: bibtex: bib_file) is the one `check` reads."""
+    cli = handbook_cli()
+    project = make_fixture("base", tmp_path / "renamed")
+    (project / "bibliography.bib").rename(project / "sources.bib")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("bib_file: bibliography.bib", "bib_file: sources.bib"),
+                      encoding="utf-8")
+    monkeypatch.setattr(cli, "ROOT", project)
+    assert (cli.check(), capsys.readouterr().out) == (0, "All source checks passed.\n")
+    (project / "sources.bib").write_text("@article{broken,\n  title = {no end}\n", encoding="utf-8")
+    assert cli.check() == 1 and capsys.readouterr().out.startswith("sources.bib:")

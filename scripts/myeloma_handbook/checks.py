@@ -11,7 +11,7 @@ from pathlib import Path
 from . import bibliography as bib
 from . import figures, reference_records
 from .front_matter import check_front_matter, read_front_matter
-from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues
+from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
                               scan_evidence_labels, scan_numbers)
 from .problems import Problem
@@ -37,6 +37,15 @@ class Project:
     @classmethod
     def at(cls, root: Path, docs: str = "docs", bib_file: str = "bibliography.bib") -> "Project":
         return cls(root, root / docs, root / bib_file)
+
+    @classmethod
+    def from_config(cls, root: Path) -> "Project":
+        """The project as the build sees it: docs_dir and the bibtex plugin's
+        bib_file from root/mkdocs.yml (the defaults when it has none)."""
+        config = read_config(root) if (root / "mkdocs.yml").is_file() else {}
+        bibtex = next((p["bibtex"] for p in config.get("plugins") or [] if isinstance(p, dict) and "bibtex" in p),
+                      None) or {}
+        return cls.at(root, config.get("docs_dir") or "docs", bibtex.get("bib_file") or "bibliography.bib")
 
     @property
     def languages(self) -> Languages:
