@@ -338,13 +338,14 @@ def reference_record(args) -> int:
     if args.missing:
         loaded = bibliography.load(bib_path)
         records = reference_records.load(bib_path.with_name(reference_records.RECORDS_FILE))
-        problems = reference_records.check(loaded, records, require_every_entry=True)
+        problems = reference_records.check(loaded, records)
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem(s)" if problems else "Every entry has a current verification record.")
         return 1 if problems else 0
-    if not (args.url or args.unverifiable):
-        print("references --record: give --url (the record you read) or --unverifiable REASON", file=sys.stderr)
+    if not (args.url or args.unverifiable or args.unchecked):
+        print("references --record: give --url (the record you read), --unverifiable REASON or --unchecked REASON",
+              file=sys.stderr)
         return 2
 
     def words(text: str) -> list[str]:
@@ -353,7 +354,8 @@ def reference_record(args) -> int:
     try:
         written = reference_records.write_record(
             bib_path, args.record, url=args.url, matched=words(args.fields), unconfirmed=words(args.unconfirmed),
-            corrections=args.correction, reason=args.unverifiable, via=args.via, note=args.note,
+            corrections=args.correction, reason=args.unverifiable or args.unchecked, unchecked=bool(args.unchecked),
+            via=args.via, note=args.note,
             checked=dt.date.fromisoformat(args.date) if args.date else None)
     except ValueError as error:
         print(f"references --record {args.record}: {error}", file=sys.stderr)
@@ -424,6 +426,8 @@ def make_parser() -> argparse.ArgumentParser:
     record.add_argument("--unconfirmed", default="", help="comma-separated fields no record showed (status partial)")
     record.add_argument("--correction", action="append", default=[], help="what you corrected in the entry (repeatable)")
     record.add_argument("--unverifiable", metavar="REASON", help="the work could not be found: what was looked for")
+    record.add_argument("--unchecked", metavar="REASON", help="a placeholder: the entry is not checked yet, and why "
+                        "(readers see \"not verified\" beside it until someone checks it)")
     record.add_argument("--via", help="how the record was read when not at its address, e.g. through a copy")
     record.add_argument("--note", help="anything else a later checker should know")
     record.add_argument("--date", help="the day you read the record, YYYY-MM-DD (default today)")

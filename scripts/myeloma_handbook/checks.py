@@ -223,7 +223,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     records_path = project.bib_path.with_name(reference_records.RECORDS_FILE)
     report.problems.extend(reference_records.check(
         bibliography, reference_records.load(records_path, project.rel(records_path)), project.rel(project.bib_path),
-        project.rel(records_path), require_every_entry=reference_records.REQUIRE_EVERY_ENTRY))
+        project.rel(records_path)))
     languages = project.languages
     report.problems.extend(check_catalogues(project.root, languages))
     report.problems.extend(check_twins(project))

@@ -43,9 +43,6 @@ from .problems import Problem
 
 RECORDS_FILE = "bibliography-checks.yml"  # beside bibliography.bib
 SUMMARY = "<!-- bibliography-checks -->"  # on the References page: how the entries were checked
-# While the existing entries are being checked (issue 20), an entry without a
-# record is reported by `references --records` only; then this goes.
-REQUIRE_EVERY_ENTRY = False
 STATUSES = ("verified", "partial", "unverifiable", "unchecked")
 # Statuses without a record that was read: they say why (reason), and the
 # reader sees "not verified" beside the reference.
@@ -196,13 +193,12 @@ def record_problems(key: str, record, entry, rel: str, line: int, today: dt.date
 
 
 def check(bibliography: bib.Bibliography, records: Records, bib_rel: str = "bibliography.bib",
-          records_rel: str = RECORDS_FILE, require_every_entry: bool = True,
-          today: dt.date | None = None) -> list[Problem]:
+          records_rel: str = RECORDS_FILE, today: dt.date | None = None) -> list[Problem]:
     """Every entry has a well-formed record whose fingerprint is the entry's."""
     today = today or dt.date.today()
     problems = list(records.problems)
-    if not bibliography.readable:
-        return problems  # the bibliography's own syntax error comes first
+    if not bibliography.readable or records.problems:
+        return problems  # a syntax error in either file comes first (not one "no record" per entry)
     entries = bibliography.entries.entries
     for key, record in records.data.items():
         line = records.lines.get(key, 0)
@@ -215,11 +211,10 @@ def check(bibliography: bib.Bibliography, records: Records, bib_rel: str = "bibl
         line = bibliography.lines.get(key, 0)
         record = records.data.get(key)
         if record is None:
-            if require_every_entry:
-                problems.append(Problem(bib_rel, line, f"entry '{key}' has no verification record in {records_rel}",
-                                        "check every field against PubMed or the publisher's page, then run "
-                                        f"`python3 scripts/handbook.py references --record {key} --url ... "
-                                        "--fields ...`"))
+            problems.append(Problem(bib_rel, line, f"entry '{key}' has no verification record in {records_rel}",
+                                    "check every field against PubMed or the publisher's page, then run "
+                                    f"`python3 scripts/handbook.py references --record {key} --url ... "
+                                    "--fields ...`"))
             continue
         recorded = record.get("fingerprint") if isinstance(record, dict) else None
         if isinstance(recorded, str) and re.fullmatch(r"[0-9a-f]{12}", recorded) and recorded != fingerprint(entry):
