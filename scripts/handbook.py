@@ -11,7 +11,8 @@
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
     python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in every language
     python3 scripts/handbook.py new SECTION/SLUG --figure NAME --title-en ... --title-sl ...   a draft figure on a page
-    python3 scripts/handbook.py translation-status [--markdown]   missing, older and drifted twins
+    python3 scripts/handbook.py translation-status [--markdown] [--mark FILE ... | --wording-only FILE ...]
+                                          missing and drifted twins, translations behind their source
     python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
     python3 scripts/handbook.py lock [--check]   regenerate requirements.lock from requirements.in
@@ -238,10 +239,20 @@ def new_page(args) -> int:
 def translation_status(args) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.checks import Project
-    from myeloma_handbook.translation import as_markdown, as_text, page_statuses
+    from myeloma_handbook.translation import as_markdown, as_text, mark, mark_wording_only, page_statuses
 
-    statuses = page_statuses(Project.from_config(Path(args.project).resolve()))
-    print(as_markdown(statuses) if args.markdown else as_text(statuses), end="")
+    project = Project.from_config(Path(args.project).resolve())
+    if args.mark or args.wording_only:
+        files = [Path(f).resolve() for f in args.mark or args.wording_only]
+        outside = [str(f) for f in files if not f.is_relative_to(project.docs.resolve())]
+        if outside:
+            print(f"translation-status: not pages of {project.rel(project.docs)}/: {', '.join(outside)}", file=sys.stderr)
+            return 2
+        for line in (mark(project, files) if args.mark else mark_wording_only(project, files)):
+            print(line)
+        return 0
+    statuses = page_statuses(project, base=args.base)
+    print(as_markdown(statuses, project) if args.markdown else as_text(statuses, project), end="")
     return 1 if any(s.failing for s in statuses) else 0
 
 
@@ -446,8 +457,17 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--figure", metavar="NAME", help="instead of a page: a draft figure NAME on the existing page "
                      "SECTION/SLUG (figures/NAME.yml and its labels; --title-LANG: the figure's titles)")
     new.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
-    status = sub.add_parser("translation-status", help="missing, older and drifted twins")
+    status = sub.add_parser("translation-status", help="missing and drifted twins, translations behind their source")
     status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")
+    status.add_argument("--base", metavar="REV", help="a git revision (the pull request's target): say which "
+                                                     "translations fell behind since")
+    records = status.add_mutually_exclusive_group()
+    records.add_argument("--mark", nargs="+", metavar="FILE",
+                         help="record that these translations follow their source as it is now (a source page or a "
+                              "folder: every translation of or in it)")
+    records.add_argument("--wording-only", nargs="+", metavar="FILE",
+                         help="these source pages' last change was wording only: translations that followed their "
+                              "previous version follow them now")
     status.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     fresh = sub.add_parser("fresh-machine", help="the two commands on a fresh Debian root or in this checkout")
     fresh.add_argument("target", choices=["bookworm", "trixie", "here"],

@@ -35,7 +35,8 @@ from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import figures, i18n, pdf, per_language, reference_records, registry_check, render  # noqa: E402
+from myeloma_handbook import (figures, i18n, pdf, per_language, reference_records, registry_check,  # noqa: E402
+                              render, translation_records)
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -209,7 +210,31 @@ def on_page_content(html, page, config, files):
         html = _state["figures"].fill(html, _state["language"], i18n.catalogue(_state["language"]))
     except figures.DrawingError as error:
         log.warning(str(error))
-    return render.decorate_html(html, page.meta, _state["language"])
+    return render.decorate_html(html, page.meta, _state["language"], notice=_translation_notice(page, config))
+
+
+def _translation_notice(page, config) -> str:
+    """On a translation whose source changed since its record
+    (`translated_from`): when, and a link to the source page, in the page's
+    language (scripts/myeloma_handbook/translation_records.py)."""
+    languages, language = _languages(config), _state["language"]
+    record = page.meta.get(translation_records.RECORD_KEY)
+    if language == languages.source or not record:
+        return ""
+    project = _project(config)
+    translation = Path(page.file.abs_src_path)
+    source = project.docs / languages.source / translation.relative_to(project.docs / language)
+    if not source.is_file():
+        return ""
+    late = translation_records.behind(project.root, language, translation, source, str(record))
+    if late is None:
+        return ""
+    source_url = page.url.removeprefix(languages.url_prefix(language))
+    if config.site_url:  # the published address, which the PDF prints as well
+        source_url = config.site_url.rstrip("/") + "/" + source_url
+    else:
+        source_url = "../" * page.url.count("/") + source_url
+    return render.translation_notice(language, languages.source, late.changed_on, source_url or "./")
 
 
 @event_priority(100)  # before Material's search plugin reads the page

@@ -70,10 +70,10 @@ def test_gates_compare_every_language_with_the_source(tmp_path):
                 f"translation, never a copy of the {language} text) or scaffold it with scripts/handbook.py new")
 
     assert problems == [
-        number("de/chapter/page.md", 13, "45", "en/chapter/page.md"),
-        "docs/de/chapter/page.md:17: decimal point in '73.7' -> German uses the decimal comma: 73,7",
-        number("de/chapter/page.md", 17, "7", "en/chapter/page.md"),
-        number("de/chapter/page.md", 17, "73", "en/chapter/page.md"),
+        number("de/chapter/page.md", 14, "45", "en/chapter/page.md"),
+        "docs/de/chapter/page.md:18: decimal point in '73.7' -> German uses the decimal comma: 73,7",
+        number("de/chapter/page.md", 18, "7", "en/chapter/page.md"),
+        number("de/chapter/page.md", 18, "73", "en/chapter/page.md"),
         no_twin("en"),
         number("en/chapter/page.md", 13, "40", "de/chapter/page.md"),
         number("en/chapter/page.md", 17, "73.7", "de/chapter/page.md"),

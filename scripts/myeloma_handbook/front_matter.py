@@ -36,6 +36,9 @@ SCHEMA = {
                 "citations": {"type": "array", "items": {"type": "string"}},
             },
         },
+        # Translations only: the source version this page follows, written by
+        # `scripts/handbook.py translation-status --mark` (translation_records.py).
+        "translated_from": {"type": "string", "pattern": r"^[0-9a-f]{12}$"},
         # Material for MkDocs' own page keys.
         "hide": {"type": "array", "items": {"enum": ["navigation", "toc", "footer", "path", "tags", "feedback"]}},
         "search": {"type": "object", "properties": {"exclude": {"type": "boolean"}, "boost": {"type": "number"}},

@@ -93,7 +93,20 @@ def without_references(content: str) -> str:
     return CITATION_MARK.sub("", REFERENCE_LIST_TO_END.sub("", content, count=1))
 
 
-def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None) -> str:
+def translation_notice(language: str, source_language: str, changed_on: dt.date, source_url: str) -> str:
+    """The notice on a translation that is behind its source, in the
+    translation's language: when the source changed, and a link to it."""
+    words = catalogue(language)
+    name = words.locale.languages.get(catalogue(source_language).locale.language, source_language)
+    title = html.escape(words.text("translation.behind_title"))
+    text = html.escape(words.text("translation.behind", language=name, date=words.date(changed_on, "text")))
+    return (f'<aside class="translation-behind" role="note" aria-label="{title}" data-search-exclude="true">'
+            f'<p><strong>{title}.</strong> {text} <a href="{html.escape(source_url)}" hreflang="{source_language}">'
+            f'{html.escape(words.text("translation.read_source"))}</a></p></aside>')
+
+
+def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None, notice: str = "") -> str:
+    """notice: the translation notice, shown below the review line."""
     s = catalogue(language).get("page")
     # 2,3 not 23: a visible separator between adjacent citation numbers.
     content = ADJACENT_CITATIONS.sub(r'\1<sup class="cite-sep">,</sup>\3', content)
@@ -118,6 +131,10 @@ def decorate_html(content: str, meta: dict, language: str, today: dt.date | None
         block = (f'<p class="page-review"><span class="page-review__dates">{html.escape(line)}</span>'
                  + (f' <span class="page-review__authors">{s["authors"]}: {authors}.</span>' if authors else "")
                  + "</p>")
+    else:
+        block = ""
+    block += ("\n" + notice) if block and notice else notice
+    if block:
         if FIRST_H1.search(content):
             content = FIRST_H1.sub(lambda m: m.group(1) + "\n" + block, content, count=1)
         else:

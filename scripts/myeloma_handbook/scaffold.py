@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from . import translation_records as records
 from .i18n import Catalogues, ConfigLoader, i18n_plugin_config
 
 PAGE_PATH = re.compile(r"^(?:[a-z0-9][a-z0-9-]*/)*[a-z0-9][a-z0-9-]*$")
@@ -228,10 +229,14 @@ def create(root: Path, path: str, titles: dict[str, str], sections: dict[str, st
 
     authors = authors or ["Myeloma Handbook editorial team"]
     today = today or dt.date.today()
+    texts = {lang: page_text(catalogues(lang).get("scaffold"), page.title[lang], authors, today)
+             for lang in languages.all}
+    source_version = records.fingerprint(texts[languages.source])
     for lang, target in targets.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page_text(catalogues(lang).get("scaffold"), page.title[lang], authors, today),
-                          encoding="utf-8")
+        # Each translation follows the new source page (translation_records.py).
+        text = texts[lang] if lang == languages.source else records.with_record(texts[lang], source_version)
+        target.write_text(text, encoding="utf-8")
     config_path.write_text(new_text, encoding="utf-8")
     return [*targets.values(), config_path]
 

@@ -1,25 +1,35 @@
-"""`scripts/handbook.py translation-status`: for every page, is its twin
-there, is it older than its counterpart, and has its structure drifted?
+"""`scripts/handbook.py translation-status`: for every page, is it there in
+every language, does each translation follow its source as the source is
+now, and has its structure drifted?
 
-Citation keys and clinical numbers are compared by the same gate the build
-runs (checks.check_twin_content, which honours `twin_differences`); headings,
-tables and evidence labels are compared here, on the masked source so that
-code examples do not count.
+- *missing twin*: a language lacks the page (fails);
+- *drift*: headings, heading ids, tables, evidence labels, citation keys or
+  numbers differ from the source (fails). Citation keys and clinical
+  numbers are compared by the same gate the build runs
+  (checks.check_twin_content, which honours `twin_differences`); the rest
+  here, on the masked source so that code examples do not count;
+- *no record*: a translation does not say which source version it follows
+  (fails: run `--mark` once it is up to date);
+- *behind*: the source changed since the version the translation records
+  (a reminder, with the date and the diff: translation_records.py).
+
+`mark` and `mark_wording_only` write the records.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import translation_records as records
 from .checks import Project, check_twin_content
 from .markdown_source import mask_code, scan_evidence_labels
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.M)
 HEADING_ID = re.compile(r"\{[^}\n]*#([\w-]+)[^}\n]*\}[ \t]*$")
 TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-DAY = 86400
 
 
 @dataclass
@@ -80,27 +90,18 @@ def structural_drift(source: Structure, translation: Structure, names: tuple[str
     return drift
 
 
-def last_commit_time(root: Path, path: Path) -> int | None:
-    """Unix time of the last commit that touched path (None: not committed, or no git)."""
-    try:
-        result = subprocess.run(["git", "log", "-1", "--format=%ct", "--", str(path)], cwd=root,
-                                capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        return None
-    value = result.stdout.strip()
-    return int(value) if result.returncode == 0 and value.isdigit() else None
-
-
 @dataclass
 class PageStatus:
     name: str  # path below docs/<language>/
     missing: list[str] = field(default_factory=list)  # languages without the page
-    older: str = ""  # e.g. "sl is 12 days older than en"
     drift: list[str] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)  # translations without `translated_from`
+    behind: list[records.Behind] = field(default_factory=list)
+    new_behind: set[str] = field(default_factory=set)  # languages behind now but not at the base revision
 
     @property
     def failing(self) -> bool:
-        return bool(self.missing or self.drift)
+        return bool(self.missing or self.drift or self.unrecorded)
 
     @property
     def state(self) -> str:
@@ -108,12 +109,17 @@ class PageStatus:
             return "missing twin"
         if self.drift:
             return "drift"
-        if self.older:
-            return "older twin"
+        if self.unrecorded:
+            return "no record"
+        if self.behind:
+            return "behind"
         return "ok"
 
 
-def page_statuses(project: Project, use_git: bool = True) -> list[PageStatus]:
+def page_statuses(project: Project, use_git: bool = True, base: str | None = None) -> list[PageStatus]:
+    """use_git: read the source's history for the dates and diffs of
+    translations that are behind; base: a git revision (the pull request's
+    target) to tell which translations fell behind since."""
     languages = project.languages
     pages = {lang: project.pages(lang) for lang in languages.all}
     statuses = []
@@ -127,27 +133,138 @@ def page_statuses(project: Project, use_git: bool = True) -> list[PageStatus]:
                 status.drift += structural_drift(source, structure(texts[translation]),
                                                  (languages.source, translation))
             status.drift += [f"{p.path}:{p.line}: {p.message}" for p in check_twin_content(project, name)]
-            if use_git:
-                times = {lang: last_commit_time(project.root, path) for lang, path in paths.items()}
-                older = []
-                for translation in languages.translations:
-                    pair = (languages.source, translation)
-                    if times[pair[0]] and times[pair[1]] and times[pair[0]] != times[pair[1]]:
-                        old, new = sorted(pair, key=lambda lang: times[lang])
-                        days = (times[new] - times[old]) / DAY
-                        age = f"{days:.0f} day(s)" if days >= 1 else "less than a day"
-                        older.append(f"{old} is older: {new} changed {age} later; check {old} still says the same")
-                status.older = "; ".join(older)
+            versions = None
+            for translation in languages.translations:
+                record = records.record_of(texts[translation])
+                if record is None:
+                    status.unrecorded.append(translation)
+                    continue
+                if use_git and versions is None and record != records.fingerprint(texts[languages.source]):
+                    versions = records.history(project.root, paths[languages.source])
+                late = records.behind(project.root, translation, paths[translation], paths[languages.source], record,
+                                      versions if use_git else [_now(paths[languages.source])])
+                if late:
+                    status.behind.append(late)
+                    if base and not _behind_at(project, base, paths[translation], paths[languages.source]):
+                        status.new_behind.add(translation)
         statuses.append(status)
     return statuses
 
+
+def _now(path: Path) -> records.Version:
+    return records.Version(None, dt.date.fromtimestamp(path.stat().st_mtime), path.read_text(encoding="utf-8"))
+
+
+def _behind_at(project: Project, revision: str, translation: Path, source: Path) -> bool:
+    """Was the translation already behind its source at revision?"""
+    def show(path: Path) -> str | None:
+        result = subprocess.run(["git", "-C", str(project.root), "show",
+                                 f"{revision}:./{path.relative_to(project.root).as_posix()}"],
+                                capture_output=True, text=True)
+        return result.stdout if result.returncode == 0 else None
+
+    old_translation, old_source = show(translation), show(source)
+    if old_translation is None or old_source is None:
+        return False  # a new page: it cannot have been behind
+    record = records.record_of(old_translation)
+    return record is None or record != records.fingerprint(old_source)
+
+
+# ------------------------------------------------------------------ records
+
+def mark(project: Project, paths: list[Path]) -> list[str]:
+    """Record that each translation follows its source as the source is now.
+    A source page (or a folder) stands for every translation of (in) it.
+    Returns what was done, one line each."""
+    languages = project.languages
+    done = []
+    for translation in _translations(project, paths):
+        language, name = _language_and_name(project, translation)
+        source = project.docs / languages.source / name
+        if not source.is_file():
+            done.append(f"{project.rel(translation)}: no source page {project.rel(source)}; not marked")
+            continue
+        value = records.fingerprint(source.read_text(encoding="utf-8"))
+        changed = records.write_record(translation, value)
+        done.append(f"{project.rel(translation)}: follows {project.rel(source)} as it is now ({value})"
+                    + ("" if changed else ", as recorded already"))
+    return done
+
+
+def mark_wording_only(project: Project, paths: list[Path]) -> list[str]:
+    """The source's last change was wording only: translations that followed
+    its previous version now follow it as it is. Translations already behind
+    an earlier change stay behind."""
+    languages = project.languages
+    done = []
+    for source in _expand(paths):
+        language, name = _language_and_name(project, source)
+        if language != languages.source:
+            done.append(f"{project.rel(source)}: not a page of the source language ({languages.source}); "
+                        "give the source page whose change needs no translation")
+            continue
+        previous = records.previous_fingerprint(project.root, source)
+        value = records.fingerprint(source.read_text(encoding="utf-8"))
+        for translation_language in languages.translations:
+            translation = project.docs / translation_language / name
+            if not translation.is_file():
+                continue
+            record = records.record_of(translation.read_text(encoding="utf-8"))
+            if record == value:
+                done.append(f"{project.rel(translation)}: follows the source already")
+            elif previous is not None and record == previous:
+                records.write_record(translation, value)
+                done.append(f"{project.rel(translation)}: follows {project.rel(source)} as it is now ({value}): "
+                            "its last change was wording only")
+            else:
+                done.append(f"{project.rel(translation)}: left behind: it did not follow the source's previous "
+                            f"version ({previous or 'not in the git history'}), so an earlier change is still "
+                            "to translate")
+    return done
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        path = path.resolve()
+        found += sorted(path.rglob("*.md")) if path.is_dir() else [path]
+    return found
+
+
+def _language_and_name(project: Project, path: Path) -> tuple[str, str]:
+    parts = path.resolve().relative_to(project.docs.resolve()).parts
+    return parts[0], "/".join(parts[1:])
+
+
+def _translations(project: Project, paths: list[Path]) -> list[Path]:
+    languages = project.languages
+    found = []
+    for path in _expand(paths):
+        language, name = _language_and_name(project, path)
+        if language == languages.source:
+            found += [project.docs / other / name for other in languages.translations
+                      if (project.docs / other / name).is_file()]
+        elif language in languages.translations:
+            found.append(path)
+    return found
+
+
+# ------------------------------------------------------------------ reports
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def as_markdown(statuses: list[PageStatus]) -> str:
-    """A table for a pull-request comment; pages in sync are folded away."""
+def _behind_line(project: Project, late: records.Behind, new: bool) -> str:
+    since = (f"as of {late.since.name} ({late.since.date.isoformat()})" if late.since
+             else f"as of a version not in the git history ({late.record})")
+    return (f"{project.rel(late.path)} follows {project.rel(late.source)} {since}; the source changed on "
+            f"{late.changed_on.isoformat()}" + (" (fell behind in this pull request)" if new else ""))
+
+
+def as_markdown(statuses: list[PageStatus], project: Project) -> str:
+    """A table for a pull-request comment; pages in sync are folded away, the
+    source's changes since each translation that is behind shown as diffs."""
     attention = [s for s in statuses if s.state != "ok"]
     ok = [s for s in statuses if s.state == "ok"]
     out = ["### Translation status", ""]
@@ -158,18 +275,26 @@ def as_markdown(statuses: list[PageStatus]) -> str:
             if s.missing:
                 details.append("no " + " and no ".join(f"`docs/{lang}/{s.name}`" for lang in s.missing))
             details += [_cell(d) for d in s.drift]
-            if s.older:
-                details.append(s.older)
+            details += [f"`docs/{lang}/{s.name}` records no source version: run "
+                        f"`scripts/handbook.py translation-status --mark docs/{lang}/{s.name}` once it is up to date"
+                        for lang in s.unrecorded]
+            details += [_cell(_behind_line(project, late, late.language in s.new_behind)) for late in s.behind]
             out.append(f"| `{s.name}` | {s.state} | {'<br>'.join(details)} |")
         out.append("")
     out.append(summary(statuses))
+    for s in statuses:
+        for late in s.behind:
+            if late.diff:
+                out += ["", f"<details><summary>What changed in <code>{project.rel(late.source)}</code> since "
+                            f"<code>{project.rel(late.path)}</code> followed it</summary>", "", "```diff",
+                        late.diff.rstrip("\n").replace("```", "` ` `"), "```", "", "</details>"]
     if ok:
         out += ["", f"<details><summary>{len(ok)} page(s) in sync</summary>", "",
                 *[f"- `{s.name}`" for s in ok], "", "</details>"]
     return "\n".join(out) + "\n"
 
 
-def as_text(statuses: list[PageStatus]) -> str:
+def as_text(statuses: list[PageStatus], project: Project, diffs: bool = True) -> str:
     out = []
     for s in statuses:
         if s.state == "ok":
@@ -178,13 +303,22 @@ def as_text(statuses: list[PageStatus]) -> str:
             out.append(f"{s.name}: missing twin: no {', '.join(f'docs/{lang}/{s.name}' for lang in s.missing)}")
         for drift in s.drift:
             out.append(f"{s.name}: drift: {drift}")
-        if s.older:
-            out.append(f"{s.name}: older twin: {s.older}")
+        for lang in s.unrecorded:
+            out.append(f"{s.name}: no record: docs/{lang}/{s.name} does not say which source version it follows; "
+                       f"once it is up to date, run scripts/handbook.py translation-status --mark docs/{lang}/{s.name}")
+        for late in s.behind:
+            out.append(f"{s.name}: behind: {_behind_line(project, late, late.language in s.new_behind)}")
+            if diffs and late.diff:
+                out += ["    " + line for line in late.diff.rstrip("\n").split("\n")]
+            elif diffs:
+                out.append("    (no diff: the recorded version is not in the source's git history)")
     out.append(summary(statuses))
     return "\n".join(out) + "\n"
 
 
 def summary(statuses: list[PageStatus]) -> str:
-    counts = {state: sum(s.state == state for s in statuses) for state in ("missing twin", "drift", "older twin", "ok")}
-    return (f"{len(statuses)} page(s): {counts['ok']} in sync, {counts['older twin']} with an older twin, "
-            f"{counts['drift']} drifted, {counts['missing twin']} missing a twin.")
+    states = ("missing twin", "drift", "no record", "behind", "ok")
+    counts = {state: sum(s.state == state for s in statuses) for state in states}
+    return (f"{len(statuses)} page(s): {counts['ok']} in sync, {counts['behind']} with a translation behind its "
+            f"source, {counts['no record']} without a record, {counts['drift']} drifted, "
+            f"{counts['missing twin']} missing a twin.")
