@@ -13,8 +13,8 @@ it). The only things taken from this machine are its DNS settings and, when it
 has local certificate authorities (a TLS-inspecting proxy), its CA bundle for
 pip and npm.
 
-`here`: in this checkout, `python3 scripts/handbook.py serve` (started, the
-English and Slovenian home pages fetched with urllib, stopped), then
+`here`: in this checkout, `python3 scripts/handbook.py serve` (started, each
+language's home page fetched with urllib, stopped), then
 `python3 scripts/handbook.py test`; a table of times. The CI workflow
 .github/workflows/fresh-machine.yml runs the same in clean containers.
 
@@ -22,6 +22,7 @@ Standard library only: it runs before .venv exists."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
 WORK = Path("/var/tmp/handbook-fresh-machine")  # roots live here, never in the repository
 MIRROR = "http://deb.debian.org/debian"
 SERVE_URL = "http://127.0.0.1:8000/"
-SERVE_PAGES = {"": 'lang="en"', "sl/": 'lang="sl"'}  # path below SERVE_URL -> what the page must hold
+LOCALE_ENTRY = re.compile(r"^[ \t]*- locale:[ \t]*([\w-]+)[ \t]*$", re.M)
 SERVE_TIMEOUT = 1800  # seconds: a fresh machine first installs everything `serve` needs
 TEST_TIMEOUT = 3600
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -56,9 +57,23 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+def serve_pages(project: Path) -> dict[str, str]:
+    """Each language's home page (path below SERVE_URL) -> what it must hold,
+    from the languages of mkdocs.yml (read as text: no YAML library yet)."""
+    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    entries = list(LOCALE_ENTRY.finditer(text))
+    pages = {}
+    for entry, following in zip(entries, entries[1:] + [None]):
+        block = text[entry.end():following.start() if following else len(text)]
+        default = re.search(r"^[ \t]*default:[ \t]*true[ \t]*$", block, re.M)
+        pages["" if default else f"{entry.group(1)}/"] = f'lang="{entry.group(1)}"'
+    return pages
+
+
 def serve_check(project: Path, timeout: float = SERVE_TIMEOUT) -> float:
-    """Start `handbook.py serve`, fetch each page of SERVE_PAGES, stop it.
+    """Start `handbook.py serve`, fetch each language's home page, stop it.
     Returns the seconds until the pages answered."""
+    serve = serve_pages(project)
     started = time.monotonic()
     command = [sys.executable, str(project / "scripts" / "handbook.py"), "serve"]
     log("+ " + " ".join(command))
@@ -71,17 +86,17 @@ def serve_check(project: Path, timeout: float = SERVE_TIMEOUT) -> float:
             if time.monotonic() - started > timeout:
                 raise FreshMachineError(f"`serve` did not answer at {SERVE_URL} within {timeout:.0f} s.")
             try:
-                pages = {path: fetch(SERVE_URL + path) for path in SERVE_PAGES}
+                pages = {path: fetch(SERVE_URL + path) for path in serve}
                 break
             except OSError:
                 time.sleep(2)
         answered = time.monotonic() - started
         if server.poll() is not None:  # another server answered on the port, not ours
             raise FreshMachineError("Something else answers on port 8000: stop it and run this again.")
-        for path, expected in SERVE_PAGES.items():
+        for path, expected in serve.items():
             if expected not in pages[path]:
                 raise FreshMachineError(f"{SERVE_URL}{path} answered without {expected}: the served site is wrong.")
-        log(f"serve answered {', '.join(SERVE_URL + p for p in SERVE_PAGES)} after {answered:.0f} s")
+        log(f"serve answered {', '.join(SERVE_URL + p for p in serve)} after {answered:.0f} s")
         return answered
     finally:
         stop(server)
