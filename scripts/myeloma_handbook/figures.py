@@ -198,8 +198,9 @@ def format_value(spec, words: Catalogue) -> str:
         return babel_numbers.format_percent(Decimal(str(spec["percent"])) / 100, locale=words.locale,
                                             decimal_quantization=False, group_separator=False)
     if isinstance(spec, str) and NUMBER.match(spec):
+        decimals = len(spec.partition(".")[2])  # as many decimals as written: 83.0 stays 83.0 (83,0)
         try:
-            return words.number(Decimal(spec))
+            return words.number(Decimal(spec), decimals=decimals)
         except InvalidOperation:
             pass
     raise ValueError(spec)
