@@ -69,7 +69,7 @@ FONT = "sans-serif"  # generic: the site's system font; the PDF maps it to its e
 PRINT_FONT = "Handbook Sans"  # pdf.FONTS
 FONT_SIZE = 14
 # Changing how figures are drawn (the DOT written below) changes every cache key.
-DRAWING_VERSION = "1"
+DRAWING_VERSION = "2"
 
 
 # ----------------------------------------------------------------- reading
@@ -522,7 +522,7 @@ def dot_source(figure: Figure, language: str, words: Catalogue) -> str:
     out = [
         "digraph figure {",
         f'  graph [rankdir={data.get("layout", "TB")}, bgcolor=transparent, fontname="{FONT}", '
-        f'fontsize={FONT_SIZE}, nodesep=0.25, ranksep=0.35, pad=0.05, newrank=true];',
+        f'fontsize={FONT_SIZE}, nodesep=0.25, ranksep=0.35, pad=0.05, newrank=true, ordering=out];',
         f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize={FONT_SIZE}, '
         f'margin="0.12,0.06", penwidth=1.2, color="{LINE_COLOUR}"];',
         f'  edge [fontname="{FONT}", fontsize={FONT_SIZE - 1}, color="{LINE_COLOUR}", fontcolor="{LINE_COLOUR}", '
