@@ -103,20 +103,43 @@ def _lines(node, path: tuple = (), found: dict | None = None) -> dict[tuple, int
     return found
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML where every scalar is text (`yes:` stays a key, `10` a string), as
+    i18n's catalogue loader; with libyaml's parser when it is there (fast)."""
+
+
+_Loader.yaml_implicit_resolvers = _TextLoader.yaml_implicit_resolvers
+_read: dict[Path, tuple[tuple, "Source | None", list]] = {}  # path -> (mtime and size, what was read)
+
+
 def read_source(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
-    """A figure file; every scalar is text (`yes:` stays a key, `10` a string)."""
-    text = path.read_text(encoding="utf-8")
+    """A figure file, read once per change (the gate and the build both ask)."""
+    stamp = (path.stat().st_mtime_ns, path.stat().st_size, rel)
+    if path in _read and _read[path][0] == stamp:
+        return _read[path][1], list(_read[path][2])
+    loader = _Loader(path.read_text(encoding="utf-8"))
     try:
-        node = yaml.compose(text, Loader=_TextLoader)
-        data = yaml.load(text, Loader=_TextLoader)
-    except yaml.YAMLError as error:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError:
+        try:  # the pure-Python parser words its messages the same on every machine
+            yaml.compose(path.read_text(encoding="utf-8"), Loader=_TextLoader)
+            error = None
+        except yaml.YAMLError as pure:
+            error = pure
         mark = getattr(error, "problem_mark", None)
-        return None, [Problem(rel, mark.line + 1 if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}",
-                              "fix the YAML syntax (quote text that holds ': ' or starts with a special character)")]
-    if not isinstance(data, dict):
-        return None, [Problem(rel, 1, "a figure file must be a mapping of keys to values",
-                              "start from a figure made by scripts/handbook.py new PAGE --figure NAME")]
-    return Source(path, rel, data, _lines(node)), []
+        found = None, [Problem(rel, mark.line + 1 if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}",
+                               "fix the YAML syntax (quote text that holds ': ' or starts with a special character)")]
+    else:
+        if isinstance(data, dict):
+            found = Source(path, rel, data, _lines(node)), []
+        else:
+            found = None, [Problem(rel, 1, "a figure file must be a mapping of keys to values",
+                                   "start from a figure made by scripts/handbook.py new PAGE --figure NAME")]
+    finally:
+        loader.dispose()
+    _read[path] = (stamp, *found)
+    return found[0], list(found[1])
 
 
 @dataclass
@@ -253,6 +276,8 @@ def load(root: Path, languages) -> tuple[dict[str, Figure], list[Problem]]:
 
 def markers(text: str) -> list[tuple[str, int]]:
     """(figure name, line) of every figure marker on a page (not in code)."""
+    if "{{" not in text:
+        return []  # most pages: no need to mask the code
     masked = mask_code(text)
     return [(m.group(1), masked.count("\n", 0, m.start()) + 1) for m in MARKER.finditer(masked)]
 
@@ -394,6 +419,9 @@ def _check_labels(figure: Figure, languages, catalogues: dict[str, Catalogue]) -
                         f"label for {WHAT[section]} '{name}', which {figure.structure.rel} does not have",
                         f"remove it, or add it to {figure.structure.rel} (every language draws the same figure)"))
         words = catalogues.get(language)
+        if words is not None:  # the pages' rule: no 2.75 in a language that writes 2,75
+            from .checks import DECIMAL_POINT, POINT_GROUPS, check_decimal_separator  # checks imports this
+            problems += check_decimal_separator(labels.path.read_text(encoding="utf-8"), labels.rel, words)
         numbers[language] = {}
         for key, text in wanted.items():
             if not isinstance(text, str):
@@ -410,6 +438,10 @@ def _check_labels(figure: Figure, languages, catalogues: dict[str, Catalogue]) -
                                         f"list sources under cite: in {figure.structure.rel}; the caption cites them"))
             if words is not None:
                 bare = PLACEHOLDER.sub(" ", text)
+                if words.decimal_symbol != ".":  # reported above; read it as the number it means
+                    grouped = words.group_symbol == "."  # German 1.250 is a thousand, not a decimal
+                    bare = DECIMAL_POINT.sub(lambda m: m.group(0) if grouped and POINT_GROUPS.fullmatch(m.group(0))
+                                             else m.group(0).replace(".", words.decimal_symbol), bare)
                 numbers[language][key] = {
                     normalise_number(m.group(1), m.group(2)): line
                     for m in number_pattern(words.decimal_symbol, words.group_symbol).finditer(bare)}
@@ -719,6 +751,8 @@ class Pages:
         self.drawer = Drawer(root)
 
     def expand(self, markdown: str, language: str, words: Catalogue) -> str:
+        if "{{" not in markdown:
+            return markdown
         count = 0
         masked = mask_code(markdown)
 
