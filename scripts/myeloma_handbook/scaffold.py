@@ -288,6 +288,10 @@ def create_figure(root: Path, page: str, name: str, titles: dict[str, str]) -> l
         f"# sources); the words are in {name}.<language>.yml. See CONTRIBUTING.md, \"Figures\".\n"
         f"cite: [{cited[0]}]\nvalues:\n  example: {{percent: 10}}\nnodes:\n  first: {{kind: start}}\n"
         "  second: {kind: outcome}\nedges:\n  - [first, second]\n", encoding="utf-8")
+    # A translation that followed its source page still does: both gain the same marker.
+    in_sync = {lang for lang in languages.translations
+               if records.record_of(pages[lang].read_text(encoding="utf-8"))
+               == records.fingerprint(pages[languages.source].read_text(encoding="utf-8"))}
     for lang in languages.all:
         words = catalogues(lang).get("figures")
         labels = {"title": titles[lang].strip(), "caption": words["draft_caption"],
@@ -296,4 +300,7 @@ def create_figure(root: Path, page: str, name: str, titles: dict[str, str]) -> l
                                            width=100), encoding="utf-8")
         text = pages[lang].read_text(encoding="utf-8").rstrip("\n")
         pages[lang].write_text(f'{text}\n\n{{{{ figure "{name}" }}}}\n', encoding="utf-8")
+    source_version = records.fingerprint(pages[languages.source].read_text(encoding="utf-8"))
+    for lang in in_sync:
+        records.write_record(pages[lang], source_version)
     return [*targets.values(), *pages.values()]
