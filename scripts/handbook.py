@@ -14,6 +14,8 @@
     python3 scripts/handbook.py translation-status [--markdown] [--mark FILE ... | --wording-only FILE ...]
                                           missing and drifted twins, translations behind their source
     python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
+    python3 scripts/handbook.py sign-off FILE [--review clinical|language --name ... --role ... --interests ...]
+                                          a page's version and sign-offs; with --review, record a reviewer's sign-off
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
     python3 scripts/handbook.py lock [--check]   regenerate requirements.lock from requirements.in
     python3 scripts/handbook.py fresh-machine bookworm|trixie|here   the two commands on a fresh machine
@@ -337,6 +339,47 @@ def references(online: bool, report: str | None = None, max_age_days: int | None
     return 1 if failed else 0
 
 
+def sign_off(args) -> int:
+    """`sign-off FILE`: the page's version and its sign-offs; with --review,
+    record a reviewer's sign-off of the page as it is now (sign_offs.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import datetime as dt
+
+    from myeloma_handbook import sign_offs
+    from myeloma_handbook.checks import Project
+    from myeloma_handbook.front_matter import read_front_matter
+    from myeloma_handbook.translation_records import fingerprint
+
+    project = Project.at(Path(args.project).resolve())
+    page = Path(args.file).resolve()
+    if not page.is_file() or not page.is_relative_to(project.docs.resolve()) or page.suffix != ".md":
+        print(f"sign-off: {args.file} is not a page of {project.rel(project.docs)}/", file=sys.stderr)
+        return 2
+    rel = project.rel(page)
+    if args.review:
+        missing = [f"--{name}" for name in ("name", "role", "interests") if not getattr(args, name)]
+        if missing:
+            print(f"sign-off: give {', '.join(missing)} (as the reviewer wants to be named; --interests "
+                  "\"None declared\" if none)", file=sys.stderr)
+            return 2
+        try:
+            day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+            version = sign_offs.add(page, args.review, args.name, args.role, day, args.interests)
+        except ValueError as error:
+            print(f"sign-off {rel}: {error}", file=sys.stderr)
+            return 1
+        print(f"{rel}: {args.review} sign-off by {args.name} on {day.isoformat()} of version {version}")
+    text = page.read_text(encoding="utf-8")
+    print(f"{rel}: version {fingerprint(text)} (title, description and text as they are now)")
+    for entry in sign_offs.read(read_front_matter(text), text):
+        state = "of this version" if entry.current else "of an earlier version"
+        print(f"  {entry.review} sign-off by {entry.name} ({entry.role}) on {entry.date.isoformat()}, {state}")
+    problems = sign_offs.check(page, rel, project.root)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
 def reference_record(args) -> int:
     """`references --record KEY ...`: write the verification record of an entry
     you checked (bibliography-checks.yml); `--missing`: list entries without one."""
@@ -476,6 +519,18 @@ def make_parser() -> argparse.ArgumentParser:
     fresh.add_argument("--only", choices=["serve", "test"], help="here: only this one of the two commands")
     fresh.add_argument("--keep", action="store_true", help="keep the root in /var/tmp/handbook-fresh-machine/")
     fresh.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian mirror for debootstrap")
+    signing = sub.add_parser("sign-off", help="a page's version and sign-offs; with --review, record a sign-off",
+                             epilog="A reviewer who read the whole page records the sign-off in their own pull "
+                                    "request (CONTRIBUTING.md, \"Review\").")
+    signing.add_argument("file", help="the page, e.g. docs/en/myeloma/diagnosis.md")
+    signing.add_argument("--review", choices=["clinical", "language"],
+                         help="record a sign-off of the page as it is now: an independent clinician's review, or a "
+                              "review of the page's language")
+    signing.add_argument("--name", help="the reviewer's name, as they want to be named")
+    signing.add_argument("--role", help="the reviewer's role (and workplace), as they want to be named")
+    signing.add_argument("--interests", help='the reviewer\'s declared interests ("None declared" if none)')
+    signing.add_argument("--date", help="the day of the review, YYYY-MM-DD (default today)")
+    signing.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     spell = sub.add_parser("spellcheck", help="spelling of each language's pages (checker: i18n/<language>.yml)")
     spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
     spell.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
@@ -544,6 +599,8 @@ def main() -> int:
         return new_page(args)
     if args.command == "translation-status":
         return translation_status(args)
+    if args.command == "sign-off":
+        return sign_off(args)
     if args.command == "spellcheck":
         return spellcheck(args.files, Path(args.project).resolve())
     if args.command == "bench":

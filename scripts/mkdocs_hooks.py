@@ -8,7 +8,8 @@
   config.extra.handbook_i18n;
 - formats references in Vancouver style in the page's language, each with
   its last Crossref/PubMed check (scripts/reference-checks.json);
-- adds evidence labels, review dates, disclaimer and abbreviation tooltips;
+- adds evidence labels, the review line (dates, authors, sign-offs), disclaimer and
+  abbreviation tooltips;
 - turns figure markers ({{ figure "name" }}) into figures drawn by Graphviz
   in the page's language (scripts/myeloma_handbook/figures.py);
 - checks every link and anchor of the built site, both languages;
@@ -36,7 +37,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from myeloma_handbook import (figures, i18n, pdf, per_language, reference_records, registry_check,  # noqa: E402
-                              render, translation_records)
+                              render, sign_offs, translation_records)
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -210,7 +211,10 @@ def on_page_content(html, page, config, files):
         html = _state["figures"].fill(html, _state["language"], i18n.catalogue(_state["language"]))
     except figures.DrawingError as error:
         log.warning(str(error))
-    return render.decorate_html(html, page.meta, _state["language"], notice=_translation_notice(page, config))
+    # The sign-offs, each current only while the page reads as its reviewer read it.
+    reviews = sign_offs.read(page.meta, Path(page.file.abs_src_path).read_text(encoding="utf-8"))
+    return render.decorate_html(html, page.meta, _state["language"], notice=_translation_notice(page, config),
+                                sign_offs=reviews)
 
 
 def _translation_notice(page, config) -> str:

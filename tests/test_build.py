@@ -48,12 +48,16 @@ def test_slovenian_references_have_no_english_connectors(fixture_site):
 
 
 REVIEW_LINE = {
-    "en": ('<span class="page-review__dates">Last reviewed 15 January 2026, next review due 15 January 2027.{overdue}'
-           '</span> <span class="page-review__authors">Authors: Test Author.</span>'),
-    "sl": ('<span class="page-review__dates">Zadnji pregled 15. 1. 2026, naslednji pregled do 15. 1. 2027.{overdue}'
-           '</span> <span class="page-review__authors">Avtorji: Testni avtor.</span>'),
+    "en": ('<span class="page-review__dates">Last checked by its authors on 15 January 2026, next check due 15 January '
+           '2027.{overdue}</span> <span class="page-review__authors">Authors: Test Author.</span> '
+           '<span class="page-review__sign-offs page-review__sign-offs--not-signed">Not yet reviewed by an independent '
+           'clinician.</span>'),
+    "sl": ('<span class="page-review__dates">Avtorji so stran nazadnje preverili 15. 1. 2026, naslednje preverjanje do '
+           '15. 1. 2027.{overdue}</span> <span class="page-review__authors">Avtorji: Testni avtor.</span> '
+           '<span class="page-review__sign-offs page-review__sign-offs--not-signed">Strani še ni strokovno pregledal '
+           'noben neodvisen zdravnik.</span>'),
 }
-OVERDUE = {"en": " This page is overdue for review.", "sl": " Rok za pregled te strani je potekel."}
+OVERDUE = {"en": " The next check is overdue.", "sl": " Rok za naslednje preverjanje je potekel."}
 
 
 def test_review_dates_disclaimer_and_evidence_in_each_language(fixture_site):

@@ -60,7 +60,7 @@ def test_a_missing_string_names_the_key_and_the_file(tmp_path):
 def test_placeholders_plural_forms_and_missing_catalogues_are_reported(tmp_path):
     project = make_fixture("base", tmp_path / "p")
     slovenian = project / "i18n/sl.yml"
-    edit(slovenian, "Zadnji pregled {reviewed}, naslednji pregled do {due}.", "Zadnji pregled {reviewed}.")
+    edit(slovenian, "preverili {reviewed}, naslednje preverjanje do {due}.", "preverili {reviewed}.")
     edit(slovenian, "points: {one: točka, two: točki, few: točke, other: točk}", "points: {one: točka, other: točk}")
     edit(slovenian, "dates:\n  text: yMd", "dates:\n  text: '{bad'")
     messages = [p.message for p in check_catalogues(project)]

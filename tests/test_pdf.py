@@ -21,7 +21,9 @@ SLOVENIAN_LETTERS = "čšžČŠŽ"
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory):
-    project = make_fixture("base", tmp_path_factory.mktemp("pdf") / "project")
+    # The good fixture handbook, with its English chapter signed off (clinical
+    # and language review) and its Slovenian twin not: both cases in one build.
+    project = make_fixture("signed_off", tmp_path_factory.mktemp("pdf") / "project")
     site = project / "site"
     result = mkdocs_build(project, site, pdf=True)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -140,8 +142,12 @@ def test_fixture_cover_metadata_and_slovenian_text(fixture_site):
     text = pdf_text(fixture_site / PDFS["sl"])
     cover = " ".join(reader.pages[0].extract_text().split())
     assert "Izdaja 2026" in cover and "Besedilo CC BY-SA 4.0" in cover and "Opozorilo." in cover
-    # the whole review line (built on FIXTURE_TODAY, before the review is due: no overdue notice)
-    assert "Zadnji pregled 15. 1. 2026, naslednji pregled do 15. 1. 2027. Avtorji: Testni avtor." in text
+    # the whole review line (built on FIXTURE_TODAY, before the check is due: no overdue notice), which says
+    # that no independent clinician has reviewed the page; the cover counts the chapters signed off (none)
+    assert ("Avtorji so stran nazadnje preverili 15. 1. 2026, naslednje preverjanje do 15. 1. 2027. Avtorji: Testni "
+            "avtor. Strani še ni strokovno pregledal noben neodvisen zdravnik.") in text
+    assert ("Neodvisna strokovna potrditev: 0 od 3 poglavij. Jezikovna potrditev: 0 od 3 poglavij. Stanje pregledov "
+            "je navedeno pod naslovom vsakega poglavja.") in cover
     assert "73,7 %" in text and "73.7" not in text  # decimal commas untouched
     body = "\n".join(p.read_text(encoding="utf-8").split("---", 2)[-1]  # without front matter
                      for p in (FIXTURES / "base" / "docs" / "sl").rglob("*.md"))
@@ -149,6 +155,21 @@ def test_fixture_cover_metadata_and_slovenian_text(fixture_site):
     assert words, "the fixture has no Slovenian letters to check"
     for word in words:
         assert word in text, f"{word!r} does not extract from the PDF"
+
+
+def test_fixture_review_state_on_the_english_cover_and_pages(fixture_site):
+    """The English chapter is signed off as it reads now; the home page and
+    the abbreviations are not."""
+    reader = PdfReader(fixture_site / PDFS["en"])
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert ("Independent clinical sign-off: 1 of 3 chapters. Language sign-off: 1 of 3 chapters. Each chapter "
+            "states its review under its title.") in cover
+    text = pdf_text(fixture_site / PDFS["en"])
+    assert ("Last checked by its authors on 15 January 2026, next check due 15 January 2027. Authors: Test Author. "
+            "Clinical review: Dr Fixture Reviewer, Consultant haematologist, Fixture Hospital, 20 November 2026; "
+            "declared interests: None declared. Language review: Fixture Editor, Medical editor, 21 November 2026; "
+            "declared interests: None declared.") in text
+    assert text.count("Not yet reviewed by an independent clinician.") == 2  # the home page and the abbreviations
 
 
 def test_fixture_references_follow_their_chapter_and_links_stay_inside(fixture_site):

@@ -87,12 +87,16 @@ def test_review_is_due_a_year_later(reviewed, due):
 
 
 REVIEW = {
-    "en": ('<p class="page-review"><span class="page-review__dates">Last reviewed 15 January 2026, next review due '
-           '15 January 2027.{overdue}</span> <span class="page-review__authors">Authors: A. Author.</span></p>'),
-    "sl": ('<p class="page-review"><span class="page-review__dates">Zadnji pregled 15. 1. 2026, naslednji pregled '
-           'do 15. 1. 2027.{overdue}</span> <span class="page-review__authors">Avtorji: A. Author.</span></p>'),
+    "en": ('<p class="page-review"><span class="page-review__dates">Last checked by its authors on 15 January 2026, '
+           'next check due 15 January 2027.{overdue}</span> <span class="page-review__authors">Authors: A. Author.'
+           '</span> <span class="page-review__sign-offs page-review__sign-offs--not-signed">Not yet reviewed by an '
+           'independent clinician.</span></p>'),
+    "sl": ('<p class="page-review"><span class="page-review__dates">Avtorji so stran nazadnje preverili 15. 1. 2026, '
+           'naslednje preverjanje do 15. 1. 2027.{overdue}</span> <span class="page-review__authors">Avtorji: A. Author.'
+           '</span> <span class="page-review__sign-offs page-review__sign-offs--not-signed">Strani še ni strokovno '
+           'pregledal noben neodvisen zdravnik.</span></p>'),
 }
-OVERDUE = {"en": " This page is overdue for review.", "sl": " Rok za pregled te strani je potekel."}
+OVERDUE = {"en": " The next check is overdue.", "sl": " Rok za naslednje preverjanje je potekel."}
 
 
 @pytest.mark.parametrize("language", ["en", "sl"])

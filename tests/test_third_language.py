@@ -86,7 +86,8 @@ def test_pages_speak_german_with_german_numbers_and_references(built):
     home = read(site, "de/index.html")
     assert '<html lang="de"' in home
     assert "Gezählt wurden etwa 1.250 Personen" in home  # 1.250 = 1,250: a German thousands point
-    assert "Zuletzt geprüft am 15. Januar 2026, nächste Prüfung bis 15. Januar 2027." in home
+    assert "Zuletzt von den Autorinnen und Autoren geprüft am 15. Januar 2026, nächste Prüfung bis 15. Januar 2027." in home
+    assert "Noch nicht von einer unabhängigen Ärztin oder einem unabhängigen Arzt geprüft." in home
     assert "Randomisierte Studie</span>" in home and "Medizinischer Hinweis" in home
     assert '<h2 id="references">Literatur</h2>' in home
     assert "[Internet]. Fixture Institute; 2024 [zitiert 15.1.2026]. Verfügbar unter:" in home
@@ -122,6 +123,8 @@ def test_each_language_has_its_pdf(built):
 
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Inhalt" in text and "Medizinischer Hinweis" in text
+    cover = " ".join(PdfReader(path).pages[0].extract_text().split())
+    assert "Unabhängige ärztliche Freigabe: 0 von 3 Kapiteln." in cover  # the catalogue's plural, from the front matter
     assert (site / "handbook-en.pdf").is_file() and (site / "sl" / "handbook-sl.pdf").is_file()
     link = re.search(r'href="([^"]+)" type="application/pdf" download>Das ganze Handbuch als PDF<',
                      read(site, "de/chapter/page/index.html")).group(1)

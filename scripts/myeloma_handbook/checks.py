@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import figures, reference_records
+from . import figures, reference_records, sign_offs
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
@@ -236,6 +236,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
             rel = project.rel(path)
             text = path.read_text(encoding="utf-8")
             report.problems.extend(check_front_matter(path, rel, today))
+            report.problems.extend(sign_offs.check(path, rel, project.root, today))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
             if words is not None:

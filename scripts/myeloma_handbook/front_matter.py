@@ -39,6 +39,25 @@ SCHEMA = {
         # Translations only: the source version this page follows, written by
         # `scripts/handbook.py translation-status --mark` (translation_records.py).
         "translated_from": {"type": "string", "pattern": r"^[0-9a-f]{12}$"},
+        # Independent reviews of this page in this language, each of the
+        # version the reviewer read (sign_offs.py, which reports their problems).
+        "sign_offs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["review", "name", "role", "date", "interests", "version"],
+                "additionalProperties": False,
+                "properties": {
+                    "review": {"enum": ["clinical", "language"]},
+                    "name": {"type": "string", "minLength": 2, "maxLength": 100, "pattern": r"\S"},
+                    "role": {"type": "string", "minLength": 2, "maxLength": 200, "pattern": r"\S"},
+                    "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "interests": {"type": "string", "minLength": 2, "maxLength": 300, "pattern": r"\S"},
+                    "version": {"type": "string", "pattern": r"^[0-9a-f]{12}$"},
+                },
+            },
+        },
         # Material for MkDocs' own page keys.
         "hide": {"type": "array", "items": {"enum": ["navigation", "toc", "footer", "path", "tags", "feedback"]}},
         "search": {"type": "object", "properties": {"exclude": {"type": "boolean"}, "boost": {"type": "number"}},
@@ -64,8 +83,10 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _load(yaml_text: str):
+def load_yaml(yaml_text: str):
+    """Front matter as YAML data, dates left as text."""
     return yaml.load(yaml_text, Loader=_Loader)
+
 
 
 def build_date() -> dt.date:
@@ -105,7 +126,7 @@ def read_front_matter(text: str) -> dict:
     """The front matter as plain data ({} when there is none or it is broken)."""
     yaml_text, _ = split_front_matter(text)
     try:
-        data = _load(yaml_text) if yaml_text else {}
+        data = load_yaml(yaml_text) if yaml_text else {}
     except yaml.YAMLError:
         return {}
     return _as_plain(data) if isinstance(data, dict) else {}
@@ -118,7 +139,7 @@ def check_front_matter(path: Path, rel: str, today: dt.date | None = None) -> li
     if yaml_text is None:
         return [Problem(rel, 1, "page has no front matter", fix)]
     try:
-        data = _load(yaml_text)
+        data = load_yaml(yaml_text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = first_line + mark.line if mark else 1
@@ -130,6 +151,8 @@ def check_front_matter(path: Path, rel: str, today: dt.date | None = None) -> li
     problems = []
     for error in sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.path)):
         top = error.path[0] if error.path else None
+        if top == "sign_offs":
+            continue  # sign_offs.check says what is wrong with a sign-off, at its line
         if error.validator == "required":
             missing = error.message.split("'")[1]
             problems.append(Problem(rel, first_line - 1, f"front matter lacks required key '{missing}'", fix))

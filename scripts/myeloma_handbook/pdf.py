@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from . import sign_offs
 from .figures import for_print
 from .front_matter import build_date  # noqa: F401  (the hook asks pdf.build_date() for the edition's date)
 from .i18n import catalogue
@@ -85,6 +86,7 @@ class Chapter:
     title: str              # the page title, used when the page has no <h1>
     html: str               # the page content as the hook left it
     parts: tuple[str, ...]  # titles of the navigation sections above the page
+    reviews: frozenset[str] = frozenset()  # current sign-offs (clinical, language): sign_offs.py
 
 
 @dataclass
@@ -120,7 +122,9 @@ def chapters(nav) -> list[Chapter]:
             if item.is_section:
                 walk(item.children, parts + (item.title,))
             elif item.is_page and item.content is not None:
-                found.append(Chapter(item.url, item.title or "", item.content, parts))
+                text = Path(item.file.abs_src_path).read_text(encoding="utf-8") if item.file.abs_src_path else ""
+                found.append(Chapter(item.url, item.title or "", item.content, parts,
+                                     frozenset(sign_offs.current_reviews(item.meta, text))))
 
     walk(nav.items, ())
     return found
@@ -285,6 +289,7 @@ def front_matter_html(book: Book, first_pages: dict[str, int] | None) -> str:
         f'<p class="cover__edition">{e(s["edition"].format(edition=book.edition))}</p>' if book.edition else "",
         f'<p class="cover__date">{e(s["date"].format(date=format_date(book.date, book.language)))}</p>',
         f'<p class="cover__author">{e(book.author)}</p>',
+        review_state_html(book),
         '<div class="cover__bottom">',
         f'<p class="cover__licence">{e(book.licence)}</p>',
         f'<p class="cover__disclaimer"><strong>{e(page["disclaimer_title"])}.</strong> {e(page["disclaimer"])}</p>',
@@ -303,6 +308,18 @@ def front_matter_html(book: Book, first_pages: dict[str, int] | None) -> str:
                    f'<a href="{FOREIGN}{name}" data-page="{number}">{e(chapter_title(chapter))}</a></li>')
     out.append("</ul></nav></body></html>")
     return "\n".join(out)
+
+
+def review_state_html(book: Book) -> str:
+    """The edition's review state: how many chapters an independent
+    clinician, and a language reviewer, signed off as they read now."""
+    words = catalogue(book.language)
+    count = len(book.chapters)
+    lines = [words.plural(f"pdf.{kind}_sign_offs", count, signed=words.number(sum(kind in c.reviews for c in
+                                                                                 book.chapters)))
+             for kind in sign_offs.KINDS]
+    return (f'<p class="cover__reviews">{"<br>".join(html.escape(line) for line in lines)}<br>'
+            f'{html.escape(words.text("pdf.sign_offs_note"))}</p>')
 
 
 def part_html(book: Book, part: list[Chapter], site_dir: Path) -> str:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from . import bibliography as bib
+from . import sign_offs as signing
 from .front_matter import build_date, review_due
 from .i18n import catalogue
 from .markdown_source import EVIDENCE_LABEL, mask_code
@@ -105,8 +106,27 @@ def translation_notice(language: str, source_language: str, changed_on: dt.date,
             f'{html.escape(words.text("translation.read_source"))}</a></p></aside>')
 
 
-def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None, notice: str = "") -> str:
-    """notice: the translation notice, shown below the review line."""
+def sign_off_status(sign_offs: list[signing.SignOff], language: str) -> str:
+    """Who reviewed the page independently, in its language, and, where no
+    independent clinician has signed off the page as it reads now, a plain
+    statement that none has."""
+    words = catalogue(language)
+    parts = []
+    for s in sorted(sign_offs, key=lambda s: (signing.KINDS.index(s.review), not s.current, -s.date.toordinal())):
+        parts.append(words.text(f"page.sign_off.{s.review}" + ("" if s.current else "_earlier"), name=s.name,
+                                role=s.role, date=format_date(s.date, language), interests=s.interests))
+    clinical = [s for s in sign_offs if s.review == "clinical"]
+    signed = any(s.current for s in clinical)
+    if not signed:
+        parts.append(words.text("page.sign_off.since" if clinical else "page.sign_off.none"))
+    state = "signed" if signed else "not-signed"
+    return f'<span class="page-review__sign-offs page-review__sign-offs--{state}">{html.escape(" ".join(parts))}</span>'
+
+
+def decorate_html(content: str, meta: dict, language: str, today: dt.date | None = None, notice: str = "",
+                  sign_offs: list[signing.SignOff] | None = None) -> str:
+    """notice: the translation notice, shown below the review line;
+    sign_offs: the page's sign-offs (sign_offs.read), shown in the review line."""
     s = catalogue(language).get("page")
     # 2,3 not 23: a visible separator between adjacent citation numbers.
     content = ADJACENT_CITATIONS.sub(r'\1<sup class="cite-sep">,</sup>\3', content)
@@ -130,7 +150,7 @@ def decorate_html(content: str, meta: dict, language: str, today: dt.date | None
         authors = ", ".join(html.escape(str(a)) for a in meta.get("authors") or [])
         block = (f'<p class="page-review"><span class="page-review__dates">{html.escape(line)}</span>'
                  + (f' <span class="page-review__authors">{s["authors"]}: {authors}.</span>' if authors else "")
-                 + "</p>")
+                 + " " + sign_off_status(sign_offs or [], language) + "</p>")
     else:
         block = ""
     block += ("\n" + notice) if block and notice else notice
