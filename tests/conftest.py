@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from myeloma_handbook import machine  # noqa: E402
 from myeloma_handbook.i18n import read_languages  # noqa: E402
 
 # The day the fixtures are judged on (review due, overdue, "in the future"):
@@ -55,7 +56,7 @@ os.environ["NO_MKDOCS_2_WARNING"] = "1"
 RUNNING: set[int] = set()  # process groups of the commands run() is waiting for
 
 SKIP_BROWSER = "HANDBOOK_SKIP_BROWSER_TESTS"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = machine.chromium_for_tests()  # None on Ubuntu: Playwright's own Chromium (setup --test)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -293,7 +294,7 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         pytest.fail(f"Playwright cannot be imported ({error}): {how}")
-    if not Path(CHROMIUM).exists():
+    if CHROMIUM and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing ({CHROMIUM}): {how}")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

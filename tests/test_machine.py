@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +125,47 @@ def test_every_pin_in_the_lock_is_exact_and_hashed():
         name = requirement.split()[0]
         assert re.fullmatch(r"[a-z0-9._-]+==[0-9][0-9a-z.+]*", name), name
         assert "--hash=sha256:" in requirement, name
+
+
+def test_browser_tests_use_debians_chromium_or_playwrights_on_ubuntu(monkeypatch):
+    monkeypatch.setattr(machine.shutil, "which", lambda command: None)  # no chromium on PATH
+    assert machine.chromium_for_tests("ubuntu") is None  # Playwright's own
+    assert machine.chromium_for_tests("debian") == "/usr/bin/chromium"  # missing: the browser tests say so
+    monkeypatch.setattr(machine.shutil, "which", lambda command: f"/usr/bin/{command}")
+    assert machine.chromium_for_tests("ubuntu") == "/usr/bin/chromium"
+
+
+def test_fresh_machine_workflow_runs_the_two_commands_on_each_clean_system():
+    import importlib.util
+    import shlex
+
+    import yaml
+
+    data = yaml.safe_load((ROOT / ".github" / "workflows" / "fresh-machine.yml").read_text(encoding="utf-8"))
+    triggers = data.get("on", data.get(True))  # YAML 1.1 reads the key `on` as true
+    assert {"pull_request", "schedule", "workflow_dispatch"} <= set(triggers)
+    job = data["jobs"]["two-commands"]
+    assert job["strategy"]["matrix"]["image"] == ["debian:12", "debian:13", "ubuntu:24.04"]
+    assert job["container"]["image"] == "${{ matrix.image }}"
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs[0].split() == ["apt-get", "update", "apt-get", "install", "-y", "python3", "git"]
+    spec = importlib.util.spec_from_file_location("handbook_cli", ROOT / "scripts" / "handbook.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    calls = [shlex.split(run)[2:] for run in runs if run.startswith("python3 scripts/handbook.py")]
+    assert calls == [["fresh-machine", "here", "--only", "serve"], ["test"]]
+    for args in calls:
+        cli.make_parser().parse_args(args)  # exits (fails the test) on an unknown command
+
+
+def test_fresh_machine_root_is_mounted_privately_and_never_deleted_through_a_mount(tmp_path):
+    from myeloma_handbook import fresh_machine
+
+    command = fresh_machine.in_private_namespaces(tmp_path, ["true"])
+    assert command[:7] == ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child"]
+    assert f"--mount-proc={tmp_path}/proc" in command
+    assert f"mount -t tmpfs -o size=1g,mode=1777 tmpfs {tmp_path}/dev/shm" in command[command.index("-ec") + 1]
+    assert fresh_machine.mounted_below(Path("/proc")) and fresh_machine.mounted_below(tmp_path) == []
+    assert fresh_machine.sources_list("trixie", "http://deb.debian.org/debian").splitlines() == [
+        "deb http://deb.debian.org/debian trixie main", "deb http://deb.debian.org/debian trixie-updates main",
+        "deb http://deb.debian.org/debian-security trixie-security main"]

@@ -150,6 +150,23 @@ def needs_playwright_chromium(machine: Machine, test: bool) -> bool:
     return test and "chromium" in SNAP_ONLY.get(machine.system, set())
 
 
+def system_id() -> str:
+    release = Path("/etc/os-release")
+    return os_release(release.read_text(encoding="utf-8")).get("ID", "") if release.exists() else ""
+
+
+def chromium_for_tests(system: str | None = None) -> str | None:
+    """The Chromium the browser tests drive: the system's (Debian's package);
+    None where Chromium is only a snap (Ubuntu): Playwright's own, which
+    `setup --test` installs there."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if "chromium" in SNAP_ONLY.get(system_id() if system is None else system, set()):
+        return None
+    return "/usr/bin/chromium"
+
+
 def venv_problem(venv: Path, machine: Machine) -> str | None:
     """Why .venv cannot be used as it is (None: it can). A .venv left behind by
     `python3 -m venv` without ensurepip has a python but no pip."""
