@@ -65,9 +65,10 @@ def install_system_packages(missing: list[str]) -> None:
         sys.exit("Missing system packages. Install them once, then run the command again:\n  "
                  + machine.install_line(missing, sudo=True))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in machine.install_line(missing, sudo=False).split(" && "):
-        if run(*command.split(), env=env) != 0:
-            sys.exit(f"`{command}` failed (see above): fix what apt-get reports, then run this command again.")
+    update, install = machine.install_line(missing, sudo=False).split(" && ")
+    run(*update.split(), env=env)  # one broken third-party source must not stop the install
+    if run(*install.split(), env=env) != 0:
+        sys.exit(f"`{install}` failed (see above): fix what apt-get reports, then run this command again.")
 
 
 def make_venv(found: machine.Machine) -> None:
