@@ -126,9 +126,12 @@ def expected_problems() -> dict[str, dict]:
 def make_fixture(case: str, destination: Path) -> Path:
     """Copy base + the case's overlay into destination, with a mkdocs.yml
     that is the real one pointed at the fixture (nav left out), and the
-    real catalogues (i18n/) unless the case brings its own."""
+    real catalogues (i18n/) unless the case brings its own. The real
+    terminology lists (i18n/terms/) stay out: a case that tests the
+    terminology gate brings its own list, and the real lists are held to the
+    real pages by the real build."""
     shutil.copytree(FIXTURES / "base", destination, dirs_exist_ok=True)
-    shutil.copytree(ROOT / "i18n", destination / "i18n", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "i18n", destination / "i18n", dirs_exist_ok=True, ignore=shutil.ignore_patterns("terms"))
     if case != "base":
         assert (FIXTURES / case).is_dir(), f"no fixture tests/fixtures/{case}/"
         for source in sorted((FIXTURES / case).rglob("*")):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import figures, reference_records, sign_offs
+from . import figures, reference_records, sign_offs, terminology
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
@@ -227,6 +227,8 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     languages = project.languages
     report.problems.extend(check_catalogues(project.root, languages))
     report.problems.extend(check_twins(project))
+    term_lists, term_problems = terminology.check(project.root, languages.all)
+    report.problems.extend(term_problems)
     for lang in languages.all:
         try:
             words = project.catalogue(lang)
@@ -239,6 +241,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
             report.problems.extend(sign_offs.check(path, rel, project.root, today))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
+            report.problems.extend(terminology.check_page(text, rel, term_lists[lang]))
             if words is not None:
                 report.problems.extend(check_decimal_separator(text, rel, words))
             if lang == languages.source and "translated_from" in read_front_matter(text):

@@ -30,7 +30,7 @@ EVIDENCE_LEVELS = ("guideline", "meta-analysis", "rct", "cohort", "case-series",
 LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
 AUTOLINK_OR_TAG = re.compile(r"<[^>\n]+>")
 BARE_URL = re.compile(r"https?://\S+")
-ATTR_LIST = re.compile(r"\{[:#.][^}\n]*\}")
+ATTR_LIST = re.compile(r"\{[ \t]*[:#.][^}\n]*\}")
 DEFINITION = re.compile(r"^\s*(\*\[[^\]]+\]|\[[^\]]+\]):.*$", re.M)
 # A figure's place on a page (figures.py): {{ figure "name" }} on a line of its own.
 FIGURE_MARKER = re.compile(r'^\{\{[ \t]*figure[ \t]+"([^"\n]*)"[ \t]*\}\}[ \t]*$', re.M)
