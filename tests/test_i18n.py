@@ -112,7 +112,7 @@ def test_calculator_words_follow_the_locale_in_the_browser_script(tmp_path):
         "101 leto", "102 leti", "103 leta", "75 let",
         "60%", "60\u00a0%",
         "Katzeva lestvica osnovnih dnevnih opravil (0–6): 7 točk ni mogoča vrednost (pričakovano 0–6 točk). "
-        "Preverite vrednost in enoto.",
+        "Vrednost in enoto je treba preveriti.",
     ]
     answers = Catalogues(ROOT)("sl").get("javascript.calculators.answers")
     assert answers["del17p"] == {"yes": "prisotna", "no": "odsotna"}  # delecija: feminine
