@@ -190,7 +190,7 @@ def test_the_site_links_each_language_to_its_pdf(fixture_site):
     en = (fixture_site / "chapter" / "page" / "index.html").read_text(encoding="utf-8")
     sl = (fixture_site / "sl" / "chapter" / "page" / "index.html").read_text(encoding="utf-8")
     assert 'href="../../handbook-en.pdf"' in en and "The whole handbook as PDF" in en
-    assert 'href="../../handbook-sl.pdf"' in sl and "Celoten priročnik v PDF" in sl
+    assert 'href="../../handbook-sl.pdf"' in sl and "Celoten priročnik (PDF)" in sl
     assert not (fixture_site / "pdf").exists(), "the print stylesheet must not be published with the site"
 
 
