@@ -241,3 +241,42 @@ def test_the_handbook_has_its_figures_each_on_its_page_in_every_language(built_s
             # The drawing's text is real text in the PDF: every line of the drawing is found there.
             missing = [t for t in texts if t not in pdf_text[language]]
             assert not missing, (name, language, missing)
+
+
+# --- in the browser: phone, light and dark ------------------------------------------
+
+FIGURE_STATE = """() => [...document.querySelectorAll('figure.handbook-figure')].map(f => {
+  const drawing = f.querySelector('.handbook-figure__drawing'), svg = f.querySelector('svg');
+  const text = svg.querySelector('.node text'), box = svg.querySelector('.node path, .node polygon');
+  const words = document.getElementById(svg.getAttribute('aria-describedby'));
+  return {scroll: drawing.scrollWidth, client: drawing.clientWidth, text: getComputedStyle(text).fill,
+          box: getComputedStyle(box).fill, background: getComputedStyle(document.body).backgroundColor,
+          described: words ? words.textContent.trim().length : 0}
+})"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_figures_scroll_inside_themselves_on_a_phone_and_follow_the_dark_scheme(browser, served_site, language):
+    url = served_site + ("/" if language == "en" else f"/{language}/") + "myeloma/diagnosis/"
+    phone = browser.new_page(viewport={"width": 375, "height": 800}, color_scheme="light")
+    try:
+        phone.goto(url, wait_until="networkidle")
+        figures_on_page = phone.evaluate(FIGURE_STATE)
+        assert len(figures_on_page) == 2
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the page never scrolls sideways
+        assert any(f["scroll"] > f["client"] for f in figures_on_page)  # a wide drawing scrolls inside its frame
+        assert all(f["described"] > 200 for f in figures_on_page)  # the description a screen reader gets
+        light = figures_on_page[0]
+    finally:
+        phone.close()
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    try:
+        desktop.goto(url, wait_until="networkidle")
+        dark = desktop.evaluate(FIGURE_STATE)[0]
+        assert dark["scroll"] <= dark["client"] + 1  # shrunk to the column on a wide screen
+    finally:
+        desktop.close()
+    # The stylesheet recolours the drawing: light text on the dark (slate) background.
+    assert light["text"] != dark["text"] and light["background"] != dark["background"]
+    # The boxes are translucent, not Graphviz's paper colours: the dark background shows through.
+    assert dark["box"].startswith("rgba(") and dark["box"].endswith(", 0.16)"), dark["box"]

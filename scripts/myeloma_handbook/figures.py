@@ -688,8 +688,8 @@ def words_markdown(figure: Figure, language: str, words: Catalogue) -> str:
     for name, spec in figure.nodes.items():
         head, rest = _title_and_rest(figure.text(language, words, "nodes", name))
         line = f"- **{_markdown_text(head)}**"
-        if rest:
-            line += f": {_markdown_text(rest)}"
+        if rest:  # "**MGUS**: M-protein …", but "**Any event?** A CRAB feature …"
+            line += (" " if head[-1:] in "?.!:" else ": ") + _markdown_text(rest)
         extras = []
         if name in group_of:
             extras.append(_markdown_text(figure.text(language, words, "groups", group_of[name]).replace("\n", " ")))
