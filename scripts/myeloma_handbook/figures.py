@@ -155,6 +155,7 @@ class Figure:
     name: str
     structure: Source
     labels: dict[str, Source]  # language -> labels
+    _formatted: dict = field(default_factory=dict, repr=False)  # language -> its values, written once
 
     @property
     def nodes(self) -> dict[str, dict]:
@@ -192,7 +193,9 @@ class Figure:
 
     def values(self, words: Catalogue) -> dict[str, str]:
         """Every value, written the way the language's locale writes it."""
-        found = {}
+        if words.language in self._formatted:
+            return self._formatted[words.language]
+        found = self._formatted[words.language] = {}
         for name, spec in (self.structure.data.get("values") or {}).items():
             try:
                 found[str(name)] = format_value(spec, words)
