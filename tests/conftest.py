@@ -157,10 +157,12 @@ def epoch(day: dt.date) -> str:
 
 
 def mkdocs_build(project: Path, site: Path, strict: bool = True, pdf: bool = False,
-                 site_url: str | None = None, today: dt.date | None = FIXTURE_TODAY) -> subprocess.CompletedProcess:
+                 site_url: str | None = None, today: dt.date | None = FIXTURE_TODAY,
+                 runner: str = "mkdocs") -> subprocess.CompletedProcess:
     """`mkdocs build` of a project. today: the build's date (SOURCE_DATE_EPOCH);
-    None for the real handbook, whose review dates follow the calendar."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    None for the real handbook, whose review dates follow the calendar.
+    runner: "properdocs" builds with ProperDocs instead (tests/test_properdocs.py)."""
+    command = [sys.executable, "-m", runner, "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     if strict:
         command.insert(4, "--strict")
     env = dict(os.environ)
