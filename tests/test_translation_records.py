@@ -157,8 +157,8 @@ def test_readers_of_a_translation_behind_see_it_in_their_language(behind_site):
     assert notice == (
         '<aside class="translation-behind" role="note" aria-label="Prevod zaostaja za izvirnikom">'
         "<p><strong>Prevod zaostaja za izvirnikom.</strong> Izvirnik te strani (angleščina) je bil spremenjen "
-        '5. 3. 2026; prevod sprememb še ne vsebuje. <a href="../../../chapter/page/" hreflang="en">Preberite '
-        "izvirnik</a></p></aside>")
+        '5. 3. 2026; prevod sprememb še ne vsebuje. <a href="../../../chapter/page/" hreflang="en">Izvirnik '
+        "strani</a></p></aside>")
     assert slovenian.index('class="page-review"') < slovenian.index(notice)  # under the review line
     assert "translation-behind" not in (behind_site / "chapter/page/index.html").read_text(encoding="utf-8")
     assert "translation-behind" not in (behind_site / "sl/index.html").read_text(encoding="utf-8")  # in sync
