@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, make_fixture, mkdocs_build
 from myeloma_handbook import translation_records as records
 from myeloma_handbook.checks import Project, check_sources
+from myeloma_handbook.i18n import Catalogues
 from myeloma_handbook.scaffold import create
 from myeloma_handbook.translation import as_markdown, page_statuses
 
@@ -154,18 +155,20 @@ def behind_site(tmp_path_factory):
 def test_readers_of_a_translation_behind_see_it_in_their_language(behind_site):
     slovenian = (behind_site / "sl/chapter/page/index.html").read_text(encoding="utf-8")
     notice = re.search(r'<aside class="translation-behind".*?</aside>', slovenian, re.S).group(0)
+    words = Catalogues(ROOT)("sl")  # the wording is the language reviewers'; the facts are checked here
+    title, read_source = words.text("translation.behind_title"), words.text("translation.read_source")
     assert notice == (
-        '<aside class="translation-behind" role="note" aria-label="Prevod zaostaja za izvirnikom">'
-        "<p><strong>Prevod zaostaja za izvirnikom.</strong> Izvirnik te strani (angleščina) je bil spremenjen "
-        '5. 3. 2026; prevod sprememb še ne vsebuje. <a href="../../../chapter/page/" hreflang="en">Izvirnik '
-        "strani</a></p></aside>")
+        f'<aside class="translation-behind" role="note" aria-label="{title}">'
+        f"<p><strong>{title}.</strong> "
+        + words.text("translation.behind", language="angleščina", date="5. 3. 2026")
+        + f' <a href="../../../chapter/page/" hreflang="en">{read_source}</a></p></aside>')
     assert slovenian.index('class="page-review"') < slovenian.index(notice)  # under the review line
     assert "translation-behind" not in (behind_site / "chapter/page/index.html").read_text(encoding="utf-8")
     assert "translation-behind" not in (behind_site / "sl/index.html").read_text(encoding="utf-8")  # in sync
     from pypdf import PdfReader
 
     text = " ".join(page.extract_text() for page in PdfReader(behind_site / "sl/handbook-sl.pdf").pages)
-    assert "Prevod zaostaja za izvirnikom." in text and "5. 3. 2026" in text
+    assert f"{title}." in text and "5. 3. 2026" in text
 
 
 def test_the_notice_in_a_third_language(tmp_path):
