@@ -37,7 +37,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from myeloma_handbook import (figures, i18n, pdf, per_language, reference_records, registry_check,  # noqa: E402
-                              render, sign_offs, translation_records)
+                              render, search_terms, sign_offs, translation_records)
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -315,8 +315,12 @@ def on_post_build(config):
         target.write_text(i18n.catalogue(language).javascript(), encoding="utf-8")
     per_language.write_not_found_pages(site, _state.get("not_found", {}), default)
     if (site / per_language.INDEX).is_file():
-        entries = per_language.split_search_index(site, default, others)
+        terms = {language: search_terms.load(root, _project(config).docs, language) for language in languages.all}
+        problems: list = []
+        entries = per_language.split_search_index(site, default, others, terms, problems)
         log.info("Search index entries per language: " + ", ".join(f"{k} {v}" for k, v in entries.items()))
+        for problem in problems:
+            log.warning(str(problem))
     # Before the link check: every page's footer links to its language's PDF.
     for result in pdf.publish(list(_state["books"].values()), Path(config.site_dir), _default_language(config)):
         for problem in result.problems:

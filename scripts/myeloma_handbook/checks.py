@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import figures, reference_records, sign_offs, terminology
+from . import figures, reference_records, search_terms, sign_offs, terminology
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
@@ -229,6 +229,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     report.problems.extend(check_twins(project))
     term_lists, term_problems = terminology.check(project.root, languages.all)
     report.problems.extend(term_problems)
+    report.problems.extend(search_terms.check(project.root, languages.all))
     for lang in languages.all:
         try:
             words = project.catalogue(lang)

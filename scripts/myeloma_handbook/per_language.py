@@ -7,7 +7,9 @@ hooks use these functions to give each language its own:
 - `split_search_index`: after the build, search/search_index.json keeps the
   default language; <lang>/search/search_index.json gets the others, each
   with its own lunr language when the site has one (Material's, or ours in
-  overrides/assets/javascripts/lunr/min/, such as lunr.sl.min.js).
+  overrides/assets/javascripts/lunr/min/, such as lunr.sl.min.js), and each
+  extended by the language's search terms (search_terms.py: spelling
+  variants, synonyms, brand names, abbreviations).
 - `point_search_at_language_root`: Material's script loads the index from
   `search/search_index.json` below `base` in the page's `__config`; on a
   page of another language, `base` becomes that language's root, so the
@@ -15,7 +17,8 @@ hooks use these functions to give each language its own:
 - `write_not_found_pages`: 404.html (default language) and <lang>/404.html.
 - `use_stemming_search_worker`: every page runs Material's search worker
   through overrides/assets/javascripts/workers/search-stemming.js, which
-  stems English prefix queries the way the English index is stemmed.
+  keeps compounds whole, folds spelling variants, and stems prefix queries
+  the way the index is stemmed.
 - `drop_alternate_links`: Material's script fetches `sitemap.xml` next to
   every `<link rel="alternate" hreflang>` of a page; static-i18n points
   those at the page's twin, where no sitemap exists, so every page logged
@@ -51,9 +54,13 @@ def lunr_language(site: Path, language: str, combined: list[str]) -> list[str]:
     return combined[:1]
 
 
-def split_search_index(site: Path, default: str, others: list[str]) -> dict[str, int]:
-    """Move each other language's entries into <lang>/search/search_index.json.
-    Returns the number of entries per language."""
+def split_search_index(site: Path, default: str, others: list[str], terms: dict | None = None,
+                       problems: list | None = None) -> dict[str, int]:
+    """Move each other language's entries into <lang>/search/search_index.json,
+    each language's index extended by its search terms (`terms[language]`, a
+    search_terms.SearchTerms: spelling rules, and the other names of what each
+    entry mentions in fields the reader never sees; its problems go into
+    `problems`). Returns the number of entries per language."""
     combined = json.loads((site / INDEX).read_text(encoding="utf-8"))
     buckets: dict[str, list[dict]] = {language: [] for language in [default, *others]}
     for entry in combined["docs"]:
@@ -64,10 +71,14 @@ def split_search_index(site: Path, default: str, others: list[str]) -> dict[str,
     for language, entries in buckets.items():
         # Material keeps only the pipeline steps the config names (mkdocs.yml: all three).
         config = dict(combined["config"], lang=lunr_language(site, language, combined["config"]["lang"]))
+        index = {"config": config, "docs": entries}
+        if terms and language in terms:
+            index, found = terms[language].extend(index)
+            if problems is not None:
+                problems.extend(found)
         target = site / INDEX if language == default else site / language / INDEX
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"config": config, "docs": entries}, ensure_ascii=False,
-                                     separators=(",", ":")), encoding="utf-8")
+        target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return {language: len(entries) for language, entries in buckets.items()}
 
 

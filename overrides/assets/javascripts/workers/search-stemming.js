@@ -1,25 +1,36 @@
 /*!
- * English stemming in Material's search worker.
- *
- * The English index is built with lunr's Porter stemmer (mkdocs.yml, search
- * plugin: pipeline [trimmer, stopWordFilter, stemmer]; the trimmer below
- * replaces lunr's ASCII-only one). Two gaps stay open in
- * Material alone, and this file closes them for any index whose pipeline
- * holds lunr.stemmer (lunr.sl has its own stemmer and prefix handling, so
- * Slovenian is left as it is):
- *   - Material appends `*` to every query term (prefix search), and lunr
+ * The handbook's search worker: Material's worker, plus what it lacks for a
+ * clinical handbook in several languages. For every language's index:
+ *   - Spelling variants: the rules of the language's search data
+ *     (i18n/search/<language>.yml, `spelling`), which the hooks put into the
+ *     index's config, fold every indexed word and every query word before the
+ *     stemmer: anaemia and anemia, tumour and tumor, hiperkalciemija and
+ *     hiperkalcemija meet.
+ *   - Prefix queries: Material appends `*` to every query term, and lunr
  *     skips the search pipeline for such terms, so `treatments*` would never
- *     meet the indexed stem `treatment`. Prefix terms are stemmed here,
- *     keeping the `*`: treatments* -> treatment*, infections* -> infect*.
- *   - A stem can be shorter than a word typed halfway (infection -> infect;
- *     `infecti*` matches no stem). So each word is indexed as itself and, when
- *     they differ, as its stem; a match on both shares one position, kept once
- *     for highlighting.
+ *     meet the indexed stem `treatment`. Prefix terms are folded and stemmed
+ *     here, keeping the `*`, with the language's own stemmer: English (Porter,
+ *     below) or a lunr language that exposes `lunr.<language>.stemWord`
+ *     (overrides/assets/javascripts/lunr/min/lunr.sl.min.js). A term of one
+ *     character is a whole word, not a prefix: lunr splits "CAR-T" at the
+ *     hyphen, and `t*` matched nearly every page.
+ *   - English: a stem can be shorter than a word typed halfway
+ *     (infection -> infect; `infecti*` matches no stem), so each word is
+ *     indexed as itself and, when they differ, as its stem.
+ *   - Whole words first: a prefix term also asks for the whole word, with a
+ *     higher boost, so plazmocitom ranks a page on plazmocitom above one on
+ *     plazmocitoza, which it also finds.
+ *   - Short titles first: of two titles that match, the shorter one ranks
+ *     higher (lunr's length normalisation, for titles only).
+ * A word indexed twice at one position (itself and its stem) is kept once
+ * per position in the results, so Material marks it once.
  *
- * In the browser this file is the search worker: the hooks point `search`
- * in each page's __config here, with Material's own worker named in
- * `?material=search.<hash>.min.js`; it loads that worker and patches the
- * lunr it exposes. Under node it exports the patch (tests/js/lunr_en_probe.js).
+ * In the browser this file is the search worker: the hooks point `search` in
+ * each page's __config here, with Material's own worker named in
+ * `?material=search.<hash>.min.js`; it reads the spelling rules from
+ * Material's setup message, loads that worker and patches the lunr it
+ * exposes. Under node it exports the patch, which returns `configure(config)`
+ * (tests/js/lunr_en_probe.js, tests/js/lunr_sl_probe.js).
  */
 ;(function (patch) {
   if (typeof module === "object" && module.exports) {
@@ -29,15 +40,40 @@
   var material = new URLSearchParams(self.location.search).get("material") || ""
   if (!/^search\.[0-9a-f]+\.min\.js$/.test(material))
     throw new Error("search-stemming.js: expected ?material=search.<hash>.min.js, got " + self.location.search)
+  var configure = null
+  /* Registered before Material's worker, so it sees the setup message (type 0)
+     first: the spelling rules must be in place before the index is built. */
+  addEventListener("message", function (event) {
+    if (configure && event.data && event.data.type === 0) configure(event.data.data.config)
+  })
   importScripts(material)
-  patch(self.lunr)
+  configure = patch(self.lunr)
 }(function (lunr) {
   var porter = lunr.stemmer
-  var stemsPrefixQueries = false
+  var spelling = []        // [RegExp, replacement] of the index's language
+  var stemPrefix = null    // how the index's language stems a prefix query term
+  var dedupePositions = false
 
   lunr.stemWordEn = function (word) {
     return porter(new lunr.Token(word)).toString()
   }
+
+  /* The spelling rules of the index's language (its config). */
+  function configure (config) {
+    spelling = (config.spelling || []).map(function (rule) {
+      return [new RegExp(rule[0], "g"), rule[1]]
+    })
+  }
+
+  lunr.foldSpelling = function (word) {
+    for (var i = 0; i < spelling.length; i++) word = word.replace(spelling[i][0], spelling[i][1])
+    return word
+  }
+
+  var spellingFilter = function (token) {
+    return spelling.length ? token.update(lunr.foldSpelling) : token
+  }
+  lunr.Pipeline.registerFunction(spellingFilter, "spelling-handbook")
 
   /* lunr's trimmer keeps ASCII letters only (β2 would become 2, κ nothing);
      this one strips punctuation around a word, so "(therapy," is stemmed too. */
@@ -57,16 +93,73 @@
   }
   lunr.Pipeline.registerFunction(lunr.stemmer, "stemmer-with-word")
 
-  var build = lunr.Builder.prototype.build
-  lunr.Builder.prototype.build = function () {
-    stemsPrefixQueries = this.searchPipeline.toJSON().indexOf("stemmer-with-word") !== -1
-    return build.call(this)
+  function insertBeforeStemmer (pipeline, fn) {
+    var stemmer = pipeline.toJSON().filter(function (label) { return /stemmer/.test(label) })[0]
+    if (stemmer) pipeline.before(lunr.Pipeline.registeredFunctions[stemmer], fn)
+    else pipeline.add(fn)
+  }
+
+  /* The language's stemmer for prefix terms, from the search pipeline. */
+  function prefixStemmer (labels) {
+    if (labels.indexOf("stemmer-with-word") !== -1) return lunr.stemWordEn
+    for (var i = 0; i < labels.length; i++) {
+      var language = /^stemmer-(\w+)$/.exec(labels[i])
+      if (language && lunr[language[1]] && typeof lunr[language[1]].stemWord === "function")
+        return lunr[language[1]].stemWord
+    }
+    return null
+  }
+
+  /* Once the pipelines are final (the first document is added): spelling
+     right before the stemmer, in the index and in queries. */
+  var add = lunr.Builder.prototype.add
+  lunr.Builder.prototype.add = function (doc, attributes) {
+    if (!this.handbookPipelines) {
+      this.handbookPipelines = true
+      insertBeforeStemmer(this.pipeline, spellingFilter)
+      insertBeforeStemmer(this.searchPipeline, spellingFilter)
+      stemPrefix = prefixStemmer(this.searchPipeline.toJSON())
+      dedupePositions = true
+    }
+    return add.call(this, doc, attributes)
+  }
+
+  /* A prefix term also asks for the whole word, with a higher boost: a
+     word matched as itself outranks longer words it begins (plazmocitom*
+     finds plazmocitoza too, but a page on plazmocitom comes first). */
+  var WHOLE_WORD_BOOST = 6
+  /* Of two titles that match, the shorter is more about the query: "CAR-T
+     cell therapy" before "Cytopenias after CAR-T cells (ICAHT)". Material
+     turns lunr's length normalisation off for every field (b = 0); titles
+     get b = TITLE_LENGTH_WEIGHT here, by giving every other field its
+     average length, which makes the normalisation 1 for it. */
+  var TITLE_LENGTH_WEIGHT = 0.3
+  var averageLengths = lunr.Builder.prototype.calculateAverageFieldLengths
+  lunr.Builder.prototype.calculateAverageFieldLengths = function () {
+    averageLengths.call(this)
+    if (this._b !== 0) return  // lunr's own normalisation, set by someone else: leave it
+    for (var ref in this.fieldLengths) {
+      var field = lunr.FieldRef.fromString(ref).fieldName
+      if (field !== "title") this.fieldLengths[ref] = this.averageFieldLength[field]
+    }
+    this._b = TITLE_LENGTH_WEIGHT
   }
 
   var addClause = lunr.Query.prototype.clause
   lunr.Query.prototype.clause = function (clause) {
-    if (stemsPrefixQueries && clause.usePipeline === false && /^[^*]+\*$/.test(clause.term)) {
-      clause.term = lunr.stemWordEn(clause.term.slice(0, -1)) + "*"
+    if (clause.usePipeline === false && /^[^*]\*$/.test(clause.term)) {
+      clause.term = clause.term.slice(0, -1)  // one character: a whole word (the T of CAR-T)
+      clause.wildcard = lunr.Query.wildcard.NONE
+    }
+    if (clause.usePipeline === false && /^[^*]+\*$/.test(clause.term)) {
+      var word = lunr.foldSpelling(clause.term.slice(0, -1))
+      word = stemPrefix ? stemPrefix(word) : word
+      clause.term = word + "*"
+      addClause.call(this, clause)
+      return addClause.call(this, {
+        term: word, fields: clause.fields, boost: (clause.boost || 1) * WHOLE_WORD_BOOST, usePipeline: false,
+        wildcard: lunr.Query.wildcard.NONE, presence: lunr.Query.presence.OPTIONAL
+      })
     }
     return addClause.call(this, clause)
   }
@@ -77,7 +170,7 @@
   var query = lunr.Index.prototype.query
   lunr.Index.prototype.query = function (fn) {
     var results = query.call(this, fn)
-    if (!stemsPrefixQueries) return results
+    if (!dedupePositions) return results
     results.forEach(function (result) {
       var seen = {}
       Object.keys(result.matchData.metadata).forEach(function (term) {
@@ -95,4 +188,6 @@
     })
     return results
   }
+
+  return configure
 }))
