@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from conftest import ROOT, HostingContractHandler, serve
 
@@ -242,6 +243,105 @@ def test_typing_a_query_shows_slovenian_results_with_snippets(site_url, visit):
     assert links and all(link.startswith(f"{site_url}/sl/") for link in links)
     first = results.first.inner_text()
     assert "zdravljenj" in first.lower() and re.search("[čšž]", opened.page.locator(".md-search-result").inner_text())
+    assert opened.errors == []
+
+
+# --- relevance: what clinicians type (tests/data/search_relevance.yml) --------------
+
+RELEVANCE = yaml.safe_load((ROOT / "tests" / "data" / "search_relevance.yml").read_text(encoding="utf-8"))
+RELEVANCE_TARGET = 0.95  # share of a language's queries whose page must be among the first three
+
+SEARCH_MANY_IN_WORKER = """async (queries) => {
+  // Material's search worker, as the page runs it, asked every query in turn:
+  // for each, the results as Material groups them (one group per page).
+  const config = JSON.parse(document.getElementById("__config").textContent)
+  const base = new URL(config.base, location)
+  const index = await (await fetch(new URL("search/search_index.json", base))).json()
+  const worker = new Worker(new URL(config.search, location))
+  const ask = message => new Promise(resolve => {
+    worker.onmessage = event => resolve(event.data); worker.postMessage(message) })
+  const started = performance.now()
+  await ask({type: 0, data: {...index, options: {suggest: false}}})
+  const ready = performance.now() - started
+  const found = {}
+  let slowest = 0
+  for (const query of queries) {
+    const asked = performance.now()
+    const result = await ask({type: 2, data: query})
+    slowest = Math.max(slowest, performance.now() - asked)
+    found[query] = result.data.items.map(group => group.map(item => new URL(item.location, base).href))
+  }
+  worker.terminate()
+  return {found, ready, slowest}
+}"""
+
+
+def search_many(visit, site_url: str, language: str, queries: list[str]) -> dict:
+    """Each query's pages (paths below the language root), best first, and each
+    page's best item (a section, or the page itself)."""
+    opened = visit()
+    root = language_root(site_url, language)
+    opened.open(root)
+    answer = opened.page.evaluate(SEARCH_MANY_IN_WORKER, queries)
+    assert opened.errors == [], opened.errors
+    answer["pages"] = {query: [group[0].removeprefix(root).split("#")[0] for group in groups]
+                       for query, groups in answer["found"].items()}
+    answer["first"] = {query: groups[0][0].removeprefix(root) if groups else None
+                       for query, groups in answer["found"].items()}
+    return answer
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_search_finds_the_page_clinicians_look_for(site_url, visit, language):
+    """At least 95 % of the relevance set's queries have their page among the
+    first three pages of results; queries that find nothing are named."""
+    cases = RELEVANCE[language]
+    assert len(cases) >= 30
+    answer = search_many(visit, site_url, language, [case["query"] for case in cases])
+    misses = [f"{case['query']!r} ({case['kind']}): {case['page']} not in {answer['pages'][case['query']][:3]}"
+              for case in cases if case["page"] not in answer["pages"][case["query"]][:3]]
+    nothing = [case["query"] for case in cases if not answer["pages"][case["query"]]]
+    share = 1 - len(misses) / len(cases)
+    assert share >= RELEVANCE_TARGET and not nothing, (
+        f"{language}: {share:.0%} of {len(cases)} queries found their page in the first three (at least "
+        f"{RELEVANCE_TARGET:.0%} must); found nothing: {nothing}; missed: {misses}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_car_t_finds_the_section_about_car_t_first(site_url, visit, language):
+    """The heading of the relapse chapter's CAR-T section ranks first, above
+    headings that only mention CAR-T (cytopenias after CAR-T, second cancers)."""
+    answer = search_many(visit, site_url, language, ["CAR-T", "car-t"])
+    assert answer["first"]["CAR-T"] == answer["first"]["car-t"] == "treatment/relapsed-refractory/#car-t"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_search_stays_quick_on_a_slow_phone(site_url, visit, language):
+    """On a CPU slowed four times (Chrome's throttling, a mid-range phone), the
+    index is ready within 5 s and a query answers within 300 ms."""
+    opened = visit()
+    session = opened.context.new_cdp_session(opened.page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    opened.open(language_root(site_url, language))
+    queries = [case["query"] for case in RELEVANCE[language][:10]]
+    answer = opened.page.evaluate(SEARCH_MANY_IN_WORKER, queries)
+    assert answer["ready"] < 5000 and answer["slowest"] < 300, answer | {"found": "..."}
+
+
+def test_hidden_names_find_the_page_but_are_never_shown(site_url, visit):
+    """"Darzalex" finds the drug reference through the hidden fields; the
+    results show only the pages' own words, none of them Darzalex."""
+    opened = visit()
+    opened.open(f"{site_url}/treatment/")
+    box = opened.page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("Darzalex")
+    results = opened.page.locator(".md-search-result__item")
+    results.first.wait_for()
+    links = [a.get_attribute("href") for a in opened.page.query_selector_all(".md-search-result__link")]
+    assert links[0].startswith(f"{site_url}/treatment/drugs/")
+    shown = opened.page.locator(".md-search-result").inner_text()
+    assert "darzalex" not in shown.lower()
     assert opened.errors == []
 
 

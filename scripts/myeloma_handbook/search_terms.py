@@ -139,6 +139,7 @@ class SearchTerms:
     spelling: list[tuple[str, str]] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
     data_file: str = ""
+    pages: Path | None = None  # docs/<language>/: a best bet on a page this tree lacks is left out
 
     def extend(self, index: dict) -> tuple[dict, list[Problem]]:
         """Material's search index of this language, with the spelling rules
@@ -170,8 +171,12 @@ class SearchTerms:
         for group in self.groups:
             for page, line in group.pages:
                 if location(page) not in locations:
-                    problems.append(Problem(self.data_file, line, f"page '{page}' is not in the search index",
-                                            "name a page of docs/<language>/ and the id of one of its headings"))
+                    # A page this tree does not have (a test fixture) is left out; one it has
+                    # must have the heading.
+                    if self.pages is None or (self.pages / page.partition("#")[0]).is_file():
+                        problems.append(Problem(self.data_file, line,
+                                                f"best bet '{page}' is not a section of the search index",
+                                                "name a page of docs/<language>/ and the id of one of its headings"))
                     continue
                 topics.setdefault(location(page), []).extend(
                     word for term in group.terms if term not in common_terms
@@ -250,12 +255,26 @@ class _TermIndex:
 # ----------------------------------------------------------------- reading
 
 class _LineLoader(yaml.SafeLoader):
-    """Every mapping and sequence remembers its line, for the problems."""
+    """Every mapping and list remembers its line, and a mapping the line of
+    each key, for the problems."""
+
+
+class _LineDict(dict):
+    line = 0
+    key_lines: dict = {}
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineList(list):
+    line = 0
 
 
 def _mapping(loader, node):
     value = _LineDict(loader.construct_mapping(node, deep=True))
     value.line = node.start_mark.line + 1
+    value.key_lines = {loader.construct_object(key): key.start_mark.line + 1 for key, _ in node.value}
     return value
 
 
@@ -263,14 +282,6 @@ def _sequence(loader, node):
     value = _LineList(loader.construct_sequence(node, deep=True))
     value.line = node.start_mark.line + 1
     return value
-
-
-class _LineDict(dict):
-    line = 0
-
-
-class _LineList(list):
-    line = 0
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
@@ -297,127 +308,125 @@ def read_data(root: Path, language: str) -> tuple[dict, list[Problem]]:
         return {}, []
     if not isinstance(data, dict):
         return {}, [Problem(rel, 1, "search data must be a mapping", f"use the keys {', '.join(sorted(TOP_KEYS))}")]
-    problems = []
+    check = _Checker(rel, root)
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(Problem(rel, data.line, f"unknown key '{key}'", f"use {', '.join(sorted(TOP_KEYS))}"))
-    problems.extend(_check_spelling(data.get("spelling"), rel))
-    problems.extend(_check_term_lists(data.get("synonyms"), "synonyms", rel))
-    problems.extend(_check_term_lists(data.get("keep_apart"), "keep_apart", rel))
-    problems.extend(_check_brands(data.get("brands"), rel))
-    problems.extend(_check_read(data.get("read"), rel, root))
-    return data, problems
+            check.problem(data.line_of(key), f"unknown key '{key}'", f"use {', '.join(sorted(TOP_KEYS))}")
+    check.spelling(data.get("spelling"), data.line_of("spelling"))
+    check.groups(data.get("synonyms"), "synonyms", data.line_of("synonyms"))
+    check.groups(data.get("keep_apart"), "keep_apart", data.line_of("keep_apart"))
+    check.brands(data.get("brands"), data.line_of("brands"))
+    check.read(data.get("read"), data.line_of("read"))
+    if check.problems:
+        return {}, check.problems
+    return data, []
 
 
-def _is_text(value) -> bool:
-    return isinstance(value, str) and value.strip() != ""
+def _is_term(value) -> bool:
+    return isinstance(value, str) and re.search(r"\w", value) is not None
 
 
-def _check_spelling(rules, rel: str) -> list[Problem]:
-    if rules is None:
-        return []
-    if not isinstance(rules, list):
-        return [Problem(rel, getattr(rules, "line", 0), "'spelling' must be a list of rules",
-                        "write each rule as {rule: [pattern, replacement], meet: [word/variant, ...]}")]
-    problems = []
-    for rule in rules:
-        line = getattr(rule, "line", rules.line)
-        pair = rule.get("rule") if isinstance(rule, dict) else None
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) and pair[0]):
-            problems.append(Problem(rel, line, "a spelling rule needs 'rule: [pattern, replacement]'",
-                                    "write the pattern as a regular expression on a lower-case word"))
-            continue
-        try:
-            re.compile(pair[0])
-        except re.error as error:
-            problems.append(Problem(rel, line, f"spelling rule '{pair[0]}' is not a regular expression: {error}",
-                                    "fix the pattern (no look-behind: the browser's engine must read it too)"))
-            continue
-        if "(?<" in pair[0].replace("(?<P", ""):
-            problems.append(Problem(rel, line, f"spelling rule '{pair[0]}' looks behind",
-                                    "use a group and $1 instead: older phone browsers cannot read look-behind"))
-        meet = rule.get("meet")
-        if not (isinstance(meet, list) and meet and all(_is_text(m) and "/" in m for m in meet)):
-            problems.append(Problem(rel, line, f"spelling rule '{pair[0]}' names no words it brings together",
-                                    "add meet: [word/variant, ...], e.g. meet: [anaemia/anemia]"))
-    return problems
+class _Checker:
+    """The problems of one search data file."""
 
+    def __init__(self, rel: str, root: Path):
+        self.rel, self.root = rel, root
+        self.problems: list[Problem] = []
 
-def _check_term_lists(groups, key: str, rel: str) -> list[Problem]:
-    if groups is None:
-        return []
-    if not isinstance(groups, list):
-        return [Problem(rel, getattr(groups, "line", 0), f"'{key}' must be a list of lists",
-                        "write each as a list of words: - [one name, another name]")]
-    problems = []
-    for group in groups:
-        line = getattr(group, "line", groups.line)
-        if key == "synonyms" and isinstance(group, dict):
-            unknown = sorted(set(group) - SYNONYM_KEYS)
-            if unknown:
-                problems.append(Problem(rel, line, f"unknown key '{unknown[0]}' in a synonyms entry",
-                                        f"use {', '.join(sorted(SYNONYM_KEYS))}"))
-            problems.extend(_check_page(group.get("page"), rel, line))
-            group = group.get("names")
-        if not (isinstance(group, list) and len(group) >= 2 and all(_is_text(term) for term in group)):
-            problems.append(Problem(rel, line, f"an entry of '{key}' is not a list of at least two words or phrases",
-                                    "write it as - [one name, another name]"))
-    return problems
+    def problem(self, line: int, message: str, fix: str) -> None:
+        self.problems.append(Problem(self.rel, line, message, fix))
 
+    def spelling(self, rules, line: int) -> None:
+        if rules is None:
+            return
+        if not isinstance(rules, list):
+            return self.problem(line, "'spelling' must be a list of rules",
+                                "write each rule as {rule: [pattern, replacement], meet: [word/variant, ...]}")
+        for rule in rules:
+            at = getattr(rule, "line", line)
+            pair = rule.get("rule") if isinstance(rule, dict) else None
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) and pair[0]):
+                self.problem(at, "a spelling rule needs 'rule: [pattern, replacement]'",
+                             "write the pattern as a regular expression on one lower-case word")
+                continue
+            if "(?<" in pair[0]:
+                self.problem(at, f"spelling rule '{pair[0]}' looks behind",
+                             "use a group and $1 instead: older phone browsers cannot read look-behind")
+                continue
+            try:
+                re.compile(pair[0])
+            except re.error as error:
+                self.problem(at, f"spelling rule '{pair[0]}' is not a regular expression: {error}",
+                             "fix the pattern")
+                continue
+            meet = rule.get("meet")
+            if not (isinstance(meet, list) and meet
+                    and all(isinstance(m, str) and re.fullmatch(r"[^/\s]+/[^/\s]+", m) for m in meet)):
+                self.problem(at, f"spelling rule '{pair[0]}' names no words it brings together",
+                             "add meet: [word/variant, ...], for example meet: [anaemia/anemia]")
 
-def _check_page(page, rel: str, line: int) -> list[Problem]:
-    if page is None or (_is_text(page) and re.fullmatch(r"[\w./-]+\.md(#[\w-]+)?", page)):
-        return []
-    return [Problem(rel, line, f"page '{page}' is not a page of the docs",
-                    "write the page's path below docs/<language>/ and an optional heading id: treatment/drugs.md#pi")]
+    def groups(self, groups, key: str, line: int) -> None:
+        if groups is None:
+            return
+        if not isinstance(groups, list):
+            return self.problem(line, f"'{key}' must be a list", "write each entry as - [one name, another name]")
+        for group in groups:
+            at = getattr(group, "line", line)
+            if key == "synonyms" and isinstance(group, dict):
+                for unknown in sorted(set(group) - SYNONYM_KEYS):
+                    self.problem(group.line_of(unknown), f"unknown key '{unknown}' in a synonyms entry",
+                                 f"use {', '.join(sorted(SYNONYM_KEYS))}")
+                self.page(group.get("page"), group.line_of("page"))
+                group = group.get("names")
+            if not (isinstance(group, list) and len(group) >= 2 and all(_is_term(term) for term in group)):
+                self.problem(at, f"an entry of '{key}' is not a list of at least two words or phrases",
+                             "write it as - [one name, another name]")
 
+    def brands(self, brands, line: int) -> None:
+        if brands is None:
+            return
+        if not isinstance(brands, list):
+            return self.problem(line, "'brands' must be a list",
+                                "write each drug as {generic: ..., brands: [...], source: ...}")
+        for entry in brands:
+            at = getattr(entry, "line", line)
+            if not isinstance(entry, dict):
+                self.problem(at, "a brands entry is not a mapping",
+                             "write it as {generic: ..., brands: [...], source: ...}")
+                continue
+            for unknown in sorted(set(entry) - BRAND_KEYS):
+                self.problem(entry.line_of(unknown), f"unknown key '{unknown}' in a brands entry",
+                             f"use {', '.join(sorted(BRAND_KEYS))}")
+            generic, names = entry.get("generic"), entry.get("brands")
+            if not _is_term(generic):
+                self.problem(at, "a brands entry has no generic name",
+                             "write the name the pages use: generic: lenalidomide")
+            elif not (isinstance(names, list) and all(_is_term(name) for name in names)):
+                self.problem(entry.line_of("brands"), f"'{generic}' has no list of brand names",
+                             "write brands: [Revlimid] (or brands: [] for a drug without one)")
+            elif names and not (isinstance(entry.get("source"), str) and entry["source"].strip()):
+                self.problem(at, f"the brand names of '{generic}' name no source",
+                             "add source: the bibliography key, or the EPAR or SmPC you read and when")
+            self.page(entry.get("page"), entry.line_of("page"))
 
-def _check_brands(brands, rel: str) -> list[Problem]:
-    if brands is None:
-        return []
-    if not isinstance(brands, list):
-        return [Problem(rel, getattr(brands, "line", 0), "'brands' must be a list",
-                        "write each drug as {generic: ..., brands: [...], source: ...}")]
-    problems = []
-    for entry in brands:
-        line = getattr(entry, "line", brands.line)
-        if not isinstance(entry, dict):
-            problems.append(Problem(rel, line, "a brands entry is not a mapping",
-                                    "write it as {generic: ..., brands: [...], source: ...}"))
-            continue
-        unknown = sorted(set(entry) - BRAND_KEYS)
-        if unknown:
-            problems.append(Problem(rel, line, f"unknown key '{unknown[0]}' in a brands entry",
-                                    f"use {', '.join(sorted(BRAND_KEYS))}"))
-        if not _is_text(entry.get("generic")):
-            problems.append(Problem(rel, line, "a brands entry has no generic name",
-                                    "write the name the pages use: generic: lenalidomide"))
-        names = entry.get("brands")
-        if not (isinstance(names, list) and all(_is_text(name) for name in names)):
-            problems.append(Problem(rel, line, f"'{entry.get('generic')}' has no list of brand names",
-                                    "write brands: [Revlimid] (or brands: [] for a drug without one)"))
-        elif names and not _is_text(entry.get("source")):
-            problems.append(Problem(rel, line, f"the brand names of '{entry.get('generic')}' name no source",
-                                    "add source: the bibliography key or the address of the EPAR or SmPC read"))
-        problems.extend(_check_page(entry.get("page"), rel, line))
-    return problems
+    def page(self, page, line: int) -> None:
+        if page is None or (isinstance(page, str) and re.fullmatch(r"[\w./-]+\.md(#[\w-]+)?", page)):
+            return
+        self.problem(line, f"best bet '{page}' is not a page",
+                     "write the page's path below docs/<language>/, with a heading id: treatment/drugs.md#pi")
 
-
-def _check_read(read, rel: str, root: Path) -> list[Problem]:
-    if read is None:
-        return []
-    if not isinstance(read, dict):
-        return [Problem(rel, getattr(read, "line", 0), "'read' must be a mapping",
-                        "write read: {terminology: path/of/the/list.yml}")]
-    problems = []
-    for key, value in read.items():
-        if key not in READ_KEYS:
-            problems.append(Problem(rel, read.line, f"unknown list '{key}' under 'read'",
-                                    f"use {', '.join(sorted(READ_KEYS))}"))
-        elif not (_is_text(value) and (root / value).is_file()):
-            problems.append(Problem(rel, read.line, f"the {key} list '{value}' does not exist",
-                                    "write the path of the list, relative to the project root"))
-    return problems
+    def read(self, read, line: int) -> None:
+        if read is None:
+            return
+        if not isinstance(read, dict):
+            return self.problem(line, "'read' must be a mapping", "write read: {terminology: path/of/the/list.yml}")
+        for key, value in read.items():
+            if key not in READ_KEYS:
+                self.problem(read.line_of(key), f"unknown list '{key}' under 'read'",
+                             f"use {', '.join(sorted(READ_KEYS))}")
+            elif not (isinstance(value, str) and (self.root / value).is_file()):
+                self.problem(read.line_of(key), f"the {key} list '{value}' does not exist",
+                             "write the path of the list, relative to the project root")
 
 
 def glossary_groups(glossary: dict[str, str]) -> list[list[str]]:
@@ -441,10 +450,10 @@ def terminology_groups(path: Path) -> list[list[str]]:
     entries = data.get("terms", []) if isinstance(data, dict) else data
     groups = []
     for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and _is_text(entry.get("preferred")):
+        if isinstance(entry, dict) and _is_term(entry.get("preferred")):
             avoid = entry.get("avoid") or []
             avoid = [avoid] if isinstance(avoid, str) else avoid
-            group = [entry["preferred"], *(a for a in avoid if _is_text(a))]
+            group = [entry["preferred"], *(a for a in avoid if _is_term(a))]
             if len(group) > 1:
                 groups.append(group)
     return groups
@@ -480,7 +489,7 @@ def load(root: Path, docs: Path, language: str) -> SearchTerms:
         terms = {term: make_term(term) for term in group.terms}
         added = {made for term, made in terms.items() if group.added is None or key(term) in group.added}
         groups.append(Group(list(terms.values()), group.pages, added))
-    return SearchTerms(language, spelling, groups, (DATA_DIR / f"{language}.yml").as_posix())
+    return SearchTerms(language, spelling, groups, (DATA_DIR / f"{language}.yml").as_posix(), docs / language)
 
 
 def key(term: str) -> str:

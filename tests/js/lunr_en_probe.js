@@ -1,8 +1,11 @@
-// Runs the English stemming patch of the search worker
+// Runs the handbook's search worker patch
 // (overrides/assets/javascripts/workers/search-stemming.js) under node for
-// tests/test_stemmer.py. Reads JSON from stdin:
-//   {"words": [...], "docs": {"id": "text", ...}, "queries": [...]}
-// and prints {"stems": {word: stem}, "results": {query: [ids]},
+// tests/test_stemmer.py and tests/test_search_terms.py, with lunr's English
+// pipeline. Reads JSON from stdin:
+//   {"words": [...], "config": {"spelling": [[pattern, replacement], ...]},
+//    "docs": {"id": "text" or {"title": ..., "text": ...}, ...}, "queries": [...]}
+// and prints {"stems": {word: Porter stem}, "keys": {word: folded stem},
+// "results": {query: [ids, sorted]}, "ranked": {query: [ids, best first]},
 // "duplicatePositions": {query: [ids whose match repeats a position]}}.
 // The index is set up as Material sets up the English one (lunr's default
 // pipeline [trimmer, stopWordFilter, stemmer], positions kept), and each
@@ -10,30 +13,16 @@
 const path = require("path")
 const root = path.resolve(__dirname, "..", "..")
 const lunr = require(path.join(root, "node_modules", "lunr"))
-require(path.join(root, "overrides", "assets", "javascripts", "workers", "search-stemming.js"))(lunr)
+const configure = require(path.join(root, "overrides", "assets", "javascripts", "workers", "search-stemming.js"))(lunr)
+const { runQueries } = require("./search_index")
 
 const request = JSON.parse(require("fs").readFileSync(0, "utf8"))
+configure(request.config || {})
 const stems = {}
-for (const word of request.words || []) stems[word] = lunr.stemWordEn(word)
-
-const results = {}
-const duplicatePositions = {}
-if (request.docs) {
-  const index = lunr(function () {
-    this.metadataWhitelist = ["position"]
-    this.ref("id")
-    this.field("text")
-    for (const [id, text] of Object.entries(request.docs)) this.add({ id, text })
-  })
-  for (const query of request.queries || []) {
-    const prefixQuery = query.trim().split(/\s+/).map(term => `${term}*`).join(" ")
-    const found = index.search(prefixQuery)
-    results[query] = found.map(result => result.ref).sort()
-    duplicatePositions[query] = found.filter(result => {
-      const positions = Object.values(result.matchData.metadata)
-        .flatMap(fields => (fields.text ? fields.text.position : []).map(String))
-      return new Set(positions).size !== positions.length
-    }).map(result => result.ref)
-  }
+const keys = {}
+for (const word of request.words || []) {
+  stems[word] = lunr.stemWordEn(word)
+  keys[word] = lunr.stemWordEn(lunr.foldSpelling(word.toLowerCase()))
 }
-process.stdout.write(JSON.stringify({ stems, results, duplicatePositions }))
+const { results, ranked, duplicatePositions } = runQueries(lunr, request, function () {})
+process.stdout.write(JSON.stringify({ stems, keys, results, ranked, duplicatePositions }))
