@@ -14,12 +14,12 @@ without it is searched by its page text alone), holds
   words, older names, abbreviations readers type);
 - `brands`: each drug's generic name as the pages write it, with its brand
   names (EU first) and the record they were checked against;
-- `read`: further lists read as groups: `terminology`, a terminology list
-  (a YAML list of entries with `preferred` and `avoid`, the forms readers
-  may still type).
 
-The abbreviations glossary of the language (docs/<language>/abbreviations.md)
-adds one group per row: the abbreviation and its meaning.
+Two lists the gates keep are read as groups too: the abbreviations glossary
+(docs/<language>/abbreviations.md: each abbreviation and its meaning) and,
+when the language has one, the terminology list (i18n/terms/<language>.yml,
+terminology.py: each preferred term, its abbreviation and the forms to
+avoid, which some readers still type).
 
 How a group is matched: a term matches a page's text as whole words, with
 hyphens and spaces alike; `*` in a word stands for any ending (`Kahlerjev*a`
@@ -37,11 +37,14 @@ A group may name the page or section about it (`page: treatment/drugs.md#pi`,
 a best bet): that entry gets the group's words in `topic`, with twice the
 title's boost, so it comes first for any of them.
 
-Common words (on more than a tenth of the entries, counting what is added:
-myeloma, disease; in Slovenian every page that writes DP would get
-"diseminirani plazmocitom") are added to titles only, never to `aliases` or
-`topic`: added to most entries they would lose their weight (lunr's inverse
-document frequency), and a best bet would win every query containing them.
+Common terms (on more than a tenth of the entries: in Slovenian DP and
+diseminirani plazmocitom, IMWG) are added to titles only, never to `aliases`
+or `topic` (added to most entries they would lose their weight, lunr's
+inverse document frequency, and a best bet would win every query containing
+them), and they make no additions to the text of the entries they are on
+(or DP would add "Kahlerjeva bolezen" to nearly every entry). A drug's
+generic name is the exception: its brand names reach every entry that names
+the drug (Revlimid wherever lenalidomide is written).
 """
 from __future__ import annotations
 
@@ -54,14 +57,13 @@ from pathlib import Path
 
 import yaml
 
-from . import render
+from . import render, terminology
 from .problems import Problem
 
 DATA_DIR = Path("i18n") / "search"
-TOP_KEYS = {"spelling", "keep_apart", "synonyms", "brands", "read"}
+TOP_KEYS = {"spelling", "keep_apart", "synonyms", "brands"}
 BRAND_KEYS = {"generic", "brands", "source", "page"}
 SYNONYM_KEYS = {"names", "page"}
-READ_KEYS = {"terminology"}
 TITLE_FIELD, TEXT_FIELD, TOPIC_FIELD = "title_aliases", "aliases", "topic"
 TOPIC_BOOST = 2.0  # times the title's boost
 COMMON_SHARE = 0.10  # a word on more of the index's entries than this is common
@@ -122,6 +124,7 @@ class Group:
     terms: list[Term]
     pages: list[tuple[str, int]] = field(default_factory=list)  # (page as written, line of the data file)
     added: set[Term] = field(default_factory=set)  # the terms that may be added to an entry (all but meanings)
+    brands: bool = False  # a drug and its brand names: added wherever the drug is named, however often
 
 
 def location(page: str) -> str:
@@ -188,7 +191,7 @@ class SearchTerms:
             for group, members in zip(self.groups, group_terms):
                 if in_title & members:
                     from_title += [t.written for t in group.terms if t in group.added and t not in in_title | in_text]
-                elif in_text & members:
+                elif (in_text - common_terms if not group.brands else in_text) & members:
                     from_text += [t.written for t in group.terms
                                   if t in group.added and t not in in_text | common_terms]
             doc = dict(entry.doc)
@@ -316,7 +319,6 @@ def read_data(root: Path, language: str) -> tuple[dict, list[Problem]]:
     check.groups(data.get("synonyms"), "synonyms", data.line_of("synonyms"))
     check.groups(data.get("keep_apart"), "keep_apart", data.line_of("keep_apart"))
     check.brands(data.get("brands"), data.line_of("brands"))
-    check.read(data.get("read"), data.line_of("read"))
     if check.problems:
         return {}, check.problems
     return data, []
@@ -415,19 +417,6 @@ class _Checker:
         self.problem(line, f"best bet '{page}' is not a page",
                      "write the page's path below docs/<language>/, with a heading id: treatment/drugs.md#pi")
 
-    def read(self, read, line: int) -> None:
-        if read is None:
-            return
-        if not isinstance(read, dict):
-            return self.problem(line, "'read' must be a mapping", "write read: {terminology: path/of/the/list.yml}")
-        for key, value in read.items():
-            if key not in READ_KEYS:
-                self.problem(read.line_of(key), f"unknown list '{key}' under 'read'",
-                             f"use {', '.join(sorted(READ_KEYS))}")
-            elif not (isinstance(value, str) and (self.root / value).is_file()):
-                self.problem(read.line_of(key), f"the {key} list '{value}' does not exist",
-                             "write the path of the list, relative to the project root")
-
 
 def glossary_groups(glossary: dict[str, str]) -> list[list[str]]:
     """One group per row of the abbreviations glossary: the abbreviation, its
@@ -444,16 +433,23 @@ def glossary_groups(glossary: dict[str, str]) -> list[list[str]]:
 
 
 def terminology_groups(path: Path) -> list[list[str]]:
-    """A terminology list (YAML: entries with `preferred` and `avoid`): the
-    forms to avoid are what some readers still type."""
+    """The terminology list of a language (i18n/terms/<language>.yml, read by
+    terminology.py too): each entry's `preferred` term, its `abbreviation` and
+    the forms to `avoid`, which some readers still type. A form given as a
+    pattern (`{pattern: ...}`) is not a name and is left out, and so is an
+    entry about where or how a term is written (`scope`, a note in brackets)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     entries = data.get("terms", []) if isinstance(data, dict) else data
     groups = []
     for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and _is_term(entry.get("preferred")):
+        # A rule for where a term is written (scope: headings) or for how it
+        # is used ("plasma-cell (as a modifier)") names nothing readers type.
+        if isinstance(entry, dict) and _is_term(entry.get("preferred")) and not entry.get("scope") \
+                and "(" not in entry["preferred"]:
             avoid = entry.get("avoid") or []
             avoid = [avoid] if isinstance(avoid, str) else avoid
-            group = [entry["preferred"], *(a for a in avoid if _is_term(a))]
+            names = [entry["preferred"], entry.get("abbreviation"), *avoid]
+            group = list(dict.fromkeys(name for name in names if _is_term(name)))
             if len(group) > 1:
                 groups.append(group)
     return groups
@@ -474,21 +470,21 @@ def load(root: Path, docs: Path, language: str) -> SearchTerms:
     for entry in data.get("brands") or []:
         if entry["brands"] or entry.get("page"):
             phrases.append(_Phrases([entry["generic"], *entry["brands"]],
-                                    [(entry["page"], entry.line)] if entry.get("page") else []))
+                                    [(entry["page"], entry.line)] if entry.get("page") else [], brands=True))
     for group in glossary_groups(render.abbreviations(docs / language / "abbreviations.md")):
         # An abbreviation finds the pages that spell it out; a meaning is not
         # added where only the abbreviation stands (EHA, IARC: long names that
         # would only blur what the page is about).
         phrases.append(_Phrases(group, added={key(term) for term in group[:1] + group[2:]}))
-    for name, value in (data.get("read") or {}).items():
-        if name == "terminology":
-            phrases += [_Phrases(group) for group in terminology_groups(root / value)]
+    terms_list = root / terminology.TERMS_DIR / f"{language}.yml"
+    if terms_list.is_file():
+        phrases += [_Phrases(group) for group in terminology_groups(terms_list)]
     spelling = [(rule["rule"][0], rule["rule"][1]) for rule in data.get("spelling") or []]
     groups = []
     for group in merged(phrases):
         terms = {term: make_term(term) for term in group.terms}
         added = {made for term, made in terms.items() if group.added is None or key(term) in group.added}
-        groups.append(Group(list(terms.values()), group.pages, added))
+        groups.append(Group(list(terms.values()), group.pages, added, group.brands))
     return SearchTerms(language, spelling, groups, (DATA_DIR / f"{language}.yml").as_posix(), docs / language)
 
 
@@ -503,6 +499,7 @@ class _Phrases:
     terms: list[str]
     pages: list[tuple[str, int]] = field(default_factory=list)
     added: set[str] | None = None
+    brands: bool = False
 
 
 def merged(groups: list[_Phrases]) -> list[_Phrases]:
@@ -525,8 +522,8 @@ def merged(groups: list[_Phrases]) -> list[_Phrases]:
             result.remove(other)
             both_all = group.added is None and other.added is None
             group = _Phrases([*other.terms, *group.terms], [*other.pages, *group.pages],
-                             None if both_all else addable(group) | addable(other))
-        result.append(_Phrases(unique(group.terms), group.pages, group.added))
+                             None if both_all else addable(group) | addable(other), group.brands or other.brands)
+        result.append(_Phrases(unique(group.terms), group.pages, group.added, group.brands))
     return result
 
 
