@@ -209,6 +209,8 @@ def test_rendering_is_offline_and_reports_what_does_not_fit(tmp_path):
         "<h1>Chapter</h1>"
         '<p><img alt="remote" src="https://example.org/tracker.png"></p>'
         '<table style="width: 400mm"><tr><td>far too wide</td></tr></table>'
+        '<p><svg width="100" height="1400" viewBox="0 0 100 1400" xmlns="http://www.w3.org/2000/svg">'
+        '<rect width="100" height="1400"/></svg></p>'
         '<p><a href="#nowhere">a link to nowhere</a></p>'), ())
     book = pdf.Book("en", "Book", "", "Author", "Licence", "1", dt.date(2026, 1, 1), [chapter])
     result = pdf.write_book(book, site, site / "book.pdf")
@@ -216,6 +218,7 @@ def test_rendering_is_offline_and_reports_what_does_not_fit(tmp_path):
     assert "disallowed protocol" in problems and "https://example.org/tracker.png" in problems
     assert "page 3 (Chapter): a table is" in problems
     assert "link to #ch-chapter--nowhere, which is not in the book" in problems
+    assert "a picture runs" in problems and "past the foot of the page" in problems  # a figure too tall for paper
 
 
 

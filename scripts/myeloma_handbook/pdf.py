@@ -375,8 +375,9 @@ class _Collect(logging.Handler):
 
 
 def layout_problems(document) -> list[tuple[int, str]]:
-    """Tables and pictures wider than the text column, and internal links
-    with no target, as (page index, message naming the chapter)."""
+    """Tables and pictures wider than the text column, pictures taller than
+    the page, and internal links with no target, as (page index, message
+    naming the chapter)."""
     from weasyprint.formatting_structure import boxes
 
     problems = []
@@ -385,6 +386,7 @@ def layout_problems(document) -> list[tuple[int, str]]:
     for index, page in enumerate(document.pages):
         page_box = page._page_box  # WeasyPrint has no public box tree
         right = page_box.content_box_x() + page_box.width
+        bottom = page_box.content_box_y() + page_box.height
         for box in page_box.descendants():
             if getattr(box, "element_tag", None) == "h1" and isinstance(box, boxes.BlockBox):
                 chapter = " ".join(text.text for text in box.descendants() if isinstance(text, boxes.TextBox))
@@ -394,6 +396,11 @@ def layout_problems(document) -> list[tuple[int, str]]:
                     what = "a table" if isinstance(box, boxes.TableBox) else "a picture"
                     problems.append((index, f"({chapter}): {what} is {overflow:.0f} px wider than the "
                                             "text column -> shorten its cells or split it"))
+            if isinstance(box, boxes.ReplacedBox):  # a picture cannot break across pages
+                below = box.position_y + box.margin_height() - bottom
+                if below > 1:
+                    problems.append((index, f"({chapter}): a picture runs {below:.0f} px past the foot of the "
+                                            "page -> make it shorter (a figure: fewer or shorter boxes)"))
         for kind, target, *_ in page.links:
             if kind == "internal" and target not in anchors:
                 problems.append((index, f"({chapter}): link to #{target}, which is not in the book"))
