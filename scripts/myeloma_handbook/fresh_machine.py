@@ -6,9 +6,9 @@
 `bookworm` / `trixie`: debootstrap a minimal Debian 12 / 13 root with only
 python3 and git, clone the current branch into it (committed work only), and
 run `fresh-machine here` inside it as root, in private mount and process
-namespaces (`unshare`): /proc, /sys, /dev and a private /dev/shm (Chromium
-needs them) are mounted there and vanish with the namespaces, so nothing stays
-mounted even when a step fails. The root is deleted afterwards (`--keep` keeps
+namespaces (`unshare`): /proc, /sys, /dev, /dev/pts and a private /dev/shm
+(Chromium needs them) are mounted there and vanish with the namespaces, so
+nothing stays mounted even when a step fails. The root is deleted afterwards (`--keep` keeps
 it). The only things taken from this machine are its DNS settings and, when it
 has local certificate authorities (a TLS-inspecting proxy), its CA bundle for
 pip and npm.
@@ -181,6 +181,7 @@ def in_private_namespaces(root: Path, inner: list[str]) -> list[str]:
     mounts = " && ".join([
         f"mount -t sysfs sysfs {root}/sys",
         f"mount --bind /dev {root}/dev",
+        f"mount -t devpts -o newinstance,ptmxmode=0666 devpts {root}/dev/pts",  # apt-get logs through a pty
         f"mount -t tmpfs -o size=1g,mode=1777 tmpfs {root}/dev/shm",
     ])
     return ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
