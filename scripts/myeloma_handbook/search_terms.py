@@ -49,6 +49,7 @@ the drug (Revlimid wherever lenalidomide is written).
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from collections import Counter
@@ -82,12 +83,16 @@ class SearchDataError(Exception):
 @dataclass(frozen=True, eq=False)
 class Term:
     written: str  # as it goes into the index
-    pattern: re.Pattern
+    source: str  # the regular expression (compiled when first needed: most terms never are)
     # Its words in lower case (to `*` or punctuation) and whether each is a
     # prefix: a cheap test before the pattern.
     words: tuple[tuple[str, bool], ...]
     start: str  # how a match begins (lower case unless the term keeps its case)
     keeps_case: bool
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern:
+        return re.compile(self.source, 0 if self.keeps_case else re.IGNORECASE)
 
     def search(self, text: str, lowered: str) -> bool:
         """Whether the term is in the text: the pattern is tried only where
@@ -109,7 +114,7 @@ def make_term(text: str) -> Term:
         raise ValueError("an empty term")
     parts = [re.escape(word.partition("*")[0]) + (r"\w*" if "*" in word else "") for word in words]
     keeps_case = any(sum(c.isupper() for c in word) >= 2 for word in words)
-    pattern = re.compile(r"(?<!\w)" + JOINER.join(parts) + r"(?!\w)", 0 if keeps_case else re.IGNORECASE)
+    pattern = r"(?<!\w)" + JOINER.join(parts) + r"(?!\w)"
     probes = []
     for word in words:
         start = re.match(r"\w*", word.lower()).group(0)  # `Kahler's` -> kahler, as a prefix
@@ -247,12 +252,17 @@ class _TermIndex:
         for term in terms:
             first, is_prefix = term.words[0]
             (self.prefix if is_prefix else self.whole).setdefault(first, []).append(term)
+        self.lengths = sorted({len(first) for first in self.prefix})
+        self.seen: dict[str, tuple[Term, ...]] = {}  # words recur from entry to entry
 
     def starting_with(self, words: list[str]):
         for word in words:
-            yield from self.whole.get(word, ())
-            for end in range(len(word) + 1):
-                yield from self.prefix.get(word[:end], ())
+            found = self.seen.get(word)
+            if found is None:
+                found = self.seen[word] = (*self.whole.get(word, ()), *(
+                    term for length in self.lengths if length <= len(word)
+                    for term in self.prefix.get(word[:length], ())))
+            yield from found
 
 
 # ----------------------------------------------------------------- reading
@@ -515,16 +525,18 @@ def merged(groups: list[_Phrases]) -> list[_Phrases]:
     def addable(group: _Phrases) -> set[str]:
         return {key(term) for term in group.terms} if group.added is None else group.added
 
-    result: list[_Phrases] = []
-    for group in groups:
-        keys = {key(term) for term in group.terms}
-        for other in [other for other in result if keys & {key(term) for term in other.terms}]:
-            result.remove(other)
+    result: dict[int, _Phrases] = {}  # by the order of the group's first appearance
+    holder: dict[str, int] = {}  # a term's key -> the group holding it
+    for number, group in enumerate(groups):
+        for other_number in sorted({holder[k] for k in map(key, group.terms) if k in holder}):
+            other = result.pop(other_number)
             both_all = group.added is None and other.added is None
             group = _Phrases([*other.terms, *group.terms], [*other.pages, *group.pages],
                              None if both_all else addable(group) | addable(other), group.brands or other.brands)
-        result.append(_Phrases(unique(group.terms), group.pages, group.added, group.brands))
-    return result
+            number = min(number, other_number)
+        result[number] = _Phrases(unique(group.terms), group.pages, group.added, group.brands)
+        holder.update((key(term), number) for term in result[number].terms)
+    return [result[number] for number in sorted(result)]
 
 
 def check(root: Path, languages) -> list[Problem]:
