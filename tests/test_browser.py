@@ -318,14 +318,17 @@ def test_car_t_finds_the_section_about_car_t_first(site_url, visit, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_search_stays_quick_on_a_slow_phone(site_url, visit, language):
     """On a CPU slowed four times (Chrome's throttling, a mid-range phone), the
-    index is ready within 5 s and a query answers within 300 ms."""
+    index is ready within 10 s and no query takes a second. Measured on an
+    idle machine: about 1.4 s and 70 ms (README, "Search"); the bounds leave
+    room for a test machine busy with other work, and still catch a query
+    that expands to most of the index (as `t*` did)."""
     opened = visit()
     session = opened.context.new_cdp_session(opened.page)
     session.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     opened.open(language_root(site_url, language))
     queries = [case["query"] for case in RELEVANCE[language][:10]]
     answer = opened.page.evaluate(SEARCH_MANY_IN_WORKER, queries)
-    assert answer["ready"] < 5000 and answer["slowest"] < 300, answer | {"found": "..."}
+    assert answer["ready"] < 10000 and answer["slowest"] < 1000, answer | {"found": "..."}
 
 
 def test_hidden_names_find_the_page_but_are_never_shown(site_url, visit):
