@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import figures, reference_records, search_terms, sign_offs, terminology
+from . import figures, guideline_map, reference_records, search_terms, sign_offs, terminology
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
@@ -249,6 +249,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
                 report.problems.append(Problem(rel, 1, "a page of the source language has 'translated_from'",
                                                "only translations record the source they follow; remove it"))
     known = bibliography.entries.entries if bibliography.readable else None
+    report.problems.extend(guideline_map.check(project.root, project.docs, known, languages.all))
     if report.catalogues_readable:
         for name in sorted(project.pages(languages.source)):
             report.problems.extend(check_twin_content(project, name, known))
