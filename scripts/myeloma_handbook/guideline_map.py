@@ -34,6 +34,7 @@ from .markdown_source import split_front_matter
 from .problems import Problem
 
 MAP_FILE = Path("guidelines") / "map.yml"
+TOP_KEYS = ("sources", "recommendations")
 RECORD_KEYS = ("guideline", "id", "summary", "grade", "source_read", "covered", "not_covered", "note")
 REQUIRED = ("guideline", "id", "summary", "source_read")
 SOURCE_READ = ("full text", "abstract", "secondary")
@@ -99,27 +100,51 @@ class Anchors:
 
 
 def load(path: Path, rel: str) -> tuple[list, list[Problem]]:
-    """The map's records as written, and a problem when it cannot be read."""
+    """The map's records as written, and the problems of its shape (a file
+    that is not YAML, no list of recommendations, unknown top-level keys,
+    sources that name no bibliography entry are checked by `check`)."""
+    data, problems = _read(path, rel)
+    return (data.get("recommendations") if data is not None else []), problems
+
+
+def _read(path: Path, rel: str) -> tuple[_Record | None, list[Problem]]:
     if not path.is_file():
-        return [], []
+        return None, []
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        return [], [Problem(rel, mark.line + 1 if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}",
-                            "fix the YAML syntax (quote text that holds ': ' or starts with a special character)")]
-    records = data.get("recommendations") if isinstance(data, dict) else None
-    if not isinstance(records, list):
-        return [], [Problem(rel, 1, "the guideline map has no list 'recommendations'",
-                            "write recommendations: followed by one record per recommendation (CONTRIBUTING.md)")]
-    return records, []
+        return None, [Problem(rel, mark.line + 1 if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}",
+                              "fix the YAML syntax (quote text that holds ': ' or starts with a special character)")]
+    if not isinstance(data, _Record) or not isinstance(data.get("recommendations"), list):
+        return None, [Problem(rel, 1, "the guideline map has no list 'recommendations'",
+                              "write recommendations: followed by one record per recommendation (CONTRIBUTING.md)")]
+    problems = [Problem(rel, data.line_of(key), f"unknown key '{key}' in the guideline map",
+                        f"use {' and '.join(TOP_KEYS)}") for key in data if key not in TOP_KEYS]
+    return data, problems
 
 
 def check(root: Path, docs: Path, bib_keys, languages) -> list[Problem]:
     """The gate. bib_keys: the keys of bibliography.bib (None when it could
     not be read: its own problem comes first); languages: source first."""
     rel = MAP_FILE.as_posix()
-    records, problems = load(root / MAP_FILE, rel)
+    data, problems = _read(root / MAP_FILE, rel)
+    if data is None:
+        return problems
+    records = data["recommendations"]
+    sources = data.get("sources") or _Record()
+    if not isinstance(sources, _Record):
+        problems.append(Problem(rel, data.line_of("sources"), "'sources' is not a mapping",
+                                "write sources: {guideline key: what of it was read, where and when}"))
+        sources = _Record()
+    for key, text in sources.items():
+        if bib_keys is not None and key not in bib_keys:
+            problems.append(Problem(rel, sources.line_of(key), f"guideline '{key}' is not in bibliography.bib",
+                                    "add the guideline to bibliography.bib (CONTRIBUTING.md, \"Adding a reference\") "
+                                    "or correct the key"))
+        if not _text(text):
+            problems.append(Problem(rel, sources.line_of(key), f"the source of '{key}' says nothing",
+                                    "say what of the guideline was read (full text, abstract, a summary), where and when"))
     anchors = Anchors(root, docs) if records else None
     seen: dict[tuple, int] = {}
     for record in records:
