@@ -29,8 +29,8 @@ def test_ids_are_those_the_build_gives(tmp_path):
     differ by language), and no id of a heading inside code."""
     root = make_fixture("base", tmp_path / "p")
     page = root / "docs/en/chapter/page.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n## Renal dosing, in detail\n\n```\n## Not a heading {#no}\n```\n",
-                    encoding="utf-8")
+    extra = "\n## Renal dosing, in detail\n\n```\n## Not a heading {#no}\n```\n"
+    page.write_text(page.read_text(encoding="utf-8") + extra, encoding="utf-8")
     anchors = guideline_map.Anchors(root, root / "docs")
     assert {"chapter", "dose", "renal-dosing-in-detail"} <= anchors.of("en", "chapter/page.md")
     assert "no" not in anchors.of("en", "chapter/page.md")

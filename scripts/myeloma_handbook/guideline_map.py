@@ -9,7 +9,7 @@ A record:
       summary: ...                           # in the map's own words
       grade: A                               # optional: the grade or level the guideline gives
       source_read: abstract                  # full text | abstract | secondary
-      covered: [supportive-care/renal.md#therapy]
+      covered: [supportive-care/renal.md#first-48-hours]
       # or: not_covered: the reason
 
 A section is `page.md#heading-id` below docs/<language>/, the same in every
@@ -30,7 +30,7 @@ import markdown
 import yaml
 
 from .i18n import read_config
-from .markdown_source import split_front_matter
+from .markdown_source import FRONT_MATTER
 from .problems import Problem
 
 MAP_FILE = Path("guidelines") / "map.yml"
@@ -90,9 +90,7 @@ class Anchors:
             if not path.is_file():
                 self._cache[path] = None
             else:
-                text = path.read_text(encoding="utf-8")
-                if split_front_matter(text)[0] is not None:
-                    text = re.sub(r"\A---[ \t]*\n.*?\n---[ \t]*\n", "", text, count=1, flags=re.S)
+                text = FRONT_MATTER.sub("", path.read_text(encoding="utf-8"), count=1)
                 html = self._markdown.reset().convert(text)
                 self._cache[path] = {m.group(2) if m.group(2) is not None else m.group(3)
                                      for m in ELEMENT_ID.finditer(html)}
@@ -144,7 +142,8 @@ def check(root: Path, docs: Path, bib_keys, languages) -> list[Problem]:
                                     "or correct the key"))
         if not _text(text):
             problems.append(Problem(rel, sources.line_of(key), f"the source of '{key}' says nothing",
-                                    "say what of the guideline was read (full text, abstract, a summary), where and when"))
+                                    "say what of the guideline was read (full text, abstract, a summary), "
+                                    "where and when"))
     anchors = Anchors(root, docs) if records else None
     seen: dict[tuple, int] = {}
     for record in records:
@@ -206,7 +205,8 @@ def _check_section(section, line: int, rel: str, languages, anchors: Anchors) ->
     source = languages[0]
     if isinstance(section, dict):
         if source not in section or any(key not in languages for key in section):
-            return [Problem(rel, line, f"section per language ({', '.join(map(str, section))}) must name the {source} section "
+            names = ", ".join(map(str, section))
+            return [Problem(rel, line, f"section per language ({names}) must name the {source} section "
                             f"and only languages of mkdocs.yml",
                             f"write {{{source}: page.md#id, ...}} with languages from {', '.join(languages)}")]
         targets = {language: section.get(language, section[source]) for language in languages}
