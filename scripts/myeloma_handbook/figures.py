@@ -557,7 +557,7 @@ def dot_source(figure: Figure, language: str, words: Catalogue) -> str:
     out = [
         "digraph figure {",
         f'  graph [rankdir={data.get("layout", "TB")}, bgcolor=transparent, fontname="{FONT}", '
-        f'fontsize={FONT_SIZE}, nodesep=0.25, ranksep=0.35, pad=0.05, newrank=true, ordering=out];',
+        f'fontsize={FONT_SIZE}, nodesep=0.25, ranksep=0.35, pad=0.05, newrank=true, ordering=out, remincross=false];',
         f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize={FONT_SIZE}, '
         f'margin="0.12,0.06", penwidth=1.2, color="{LINE_COLOUR}"];',
         f'  edge [fontname="{FONT}", fontsize={FONT_SIZE - 1}, color="{LINE_COLOUR}", fontcolor="{LINE_COLOUR}", '
@@ -581,6 +581,9 @@ def dot_source(figure: Figure, language: str, words: Catalogue) -> str:
     out += [node_line(n, spec, "  ") for n, spec in figure.nodes.items() if n not in grouped]
     for rank in figure.ranks:
         out.append("  { rank=same; " + " ".join(f'"{n}";' for n in rank) + " }")
+        # side by side in the order written (ISS I, II, III), not wherever
+        # the layout would put them: invisible arrows between neighbours
+        out += [f'  "{a}" -> "{b}" [style=invis];' for a, b in zip(rank, rank[1:])]
     for edge in figure.edges:
         label = (f" [label={_html_label(figure.text(language, words, 'edges', edge.label), wrap)}]"
                  if edge.label else "")
@@ -729,6 +732,8 @@ def figure_markdown(figure: Figure, language: str, words: Catalogue, number: int
         "",
         f'<figure class="handbook-figure" id="{anchor}" markdown="block">',
         f'<div class="handbook-figure__drawing" data-search-exclude="true">⟦figure:{figure.name}⟧</div>',
+        # shown only on a narrow screen (handbook.css), where the drawing scrolls sideways
+        f'<p class="handbook-figure__hint" aria-hidden="true" data-search-exclude="true">{html.escape(s["scroll_hint"])}</p>',
         '<figcaption markdown="span">'
         f"<strong>{html.escape(label)}</strong> {title}. {caption} [{keys}]</figcaption>",
         '<details class="handbook-figure__words" markdown="block">',
