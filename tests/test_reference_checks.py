@@ -550,7 +550,7 @@ def test_references_page_states_how_the_entries_were_checked(checked_site):
     assert "<li>1 se je v vseh poljih ujemal s svojim zapisom;</li>" in sl
     assert "<li>1 še ni bil preverjen (ni preverjeno).</li>" in sl
     assert "Preverjanja so bila opravljena 1. 12. 2026." in sl
-    assert "zadnji odgovor dobilo 21. 11. 2026." in sl
+    assert "nazadnje dobilo odgovor 21. 11. 2026." in sl
 
 
 def test_markers_for_differing_and_retracted_entries(tmp_path):

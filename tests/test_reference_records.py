@@ -181,7 +181,7 @@ def test_summary_counts_and_dates_come_from_the_data(tmp_path):
     text = rr.summary(loaded, records, cache, "sl")
     assert "Od 3 vnosov:" in text and "- 2 sta se v vseh poljih ujemala s svojim zapisom;" in text
     assert "Preverjanja so bila opravljena med 1. 12. 2026 in 4. 12. 2026." in text
-    assert "zadnji odgovor dobilo 22. 11. 2026." in text
+    assert "nazadnje dobilo odgovor 22. 11. 2026." in text
 
 
 def test_records_file_that_is_not_yaml_or_not_a_mapping(tmp_path):
