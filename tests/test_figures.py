@@ -249,7 +249,9 @@ FIGURE_STATE = """() => [...document.querySelectorAll('figure.handbook-figure')]
   const drawing = f.querySelector('.handbook-figure__drawing'), svg = f.querySelector('svg');
   const text = svg.querySelector('.node text'), box = svg.querySelector('.node path, .node polygon');
   const words = document.getElementById(svg.getAttribute('aria-describedby'));
+  const hint = f.querySelector('.handbook-figure__hint');
   return {scroll: drawing.scrollWidth, client: drawing.clientWidth, text: getComputedStyle(text).fill,
+          hint: hint ? getComputedStyle(hint).display : 'missing', hint_text: hint ? hint.textContent : '',
           box: getComputedStyle(box).fill, background: getComputedStyle(document.body).backgroundColor,
           described: words ? words.textContent.trim().length : 0}
 })"""
@@ -266,6 +268,9 @@ def test_figures_scroll_inside_themselves_on_a_phone_and_follow_the_dark_scheme(
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # the page never scrolls sideways
         assert any(f["scroll"] > f["client"] for f in figures_on_page)  # a wide drawing scrolls inside its frame
         assert all(f["described"] > 200 for f in figures_on_page)  # the description a screen reader gets
+        # On a phone each figure says, in the page's language, that it scrolls sideways.
+        hint = Catalogues(ROOT)(language).get("figures")["scroll_hint"]
+        assert all(f["hint"] == "block" and f["hint_text"] == hint for f in figures_on_page), figures_on_page
         light = figures_on_page[0]
     finally:
         phone.close()
@@ -274,6 +279,7 @@ def test_figures_scroll_inside_themselves_on_a_phone_and_follow_the_dark_scheme(
         desktop.goto(url, wait_until="networkidle")
         dark = desktop.evaluate(FIGURE_STATE)[0]
         assert dark["scroll"] <= dark["client"] + 1  # shrunk to the column on a wide screen
+        assert dark["hint"] == "none"  # nothing to scroll, no hint
     finally:
         desktop.close()
     # The stylesheet recolours the drawing: light text on the dark (slate) background.

@@ -681,7 +681,11 @@ def _markdown_text(text: str) -> str:
 
 def _title_and_rest(text: str) -> tuple[str, str]:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return (lines[0] if lines else ""), " ".join(lines[1:])
+    # A list drawn one item a line ("ISS III: 1.5", "ISS II: 1") is read as a
+    # list, not run together: a line without closing punctuation ends in "; ".
+    rest = "".join(line + ("" if index == len(lines) - 2 else (" " if line[-1] in ".;:?!" else "; "))
+                   for index, line in enumerate(lines[1:]))
+    return (lines[0] if lines else ""), rest
 
 
 def words_markdown(figure: Figure, language: str, words: Catalogue) -> str:
@@ -731,9 +735,9 @@ def figure_markdown(figure: Figure, language: str, words: Catalogue, number: int
     return "\n".join([
         "",
         f'<figure class="handbook-figure" id="{anchor}" markdown="block">',
-        f'<div class="handbook-figure__drawing" data-search-exclude="true">⟦figure:{figure.name}⟧</div>',
-        # shown only on a narrow screen (handbook.css), where the drawing scrolls sideways
+        # above the drawing, shown only on a narrow screen (handbook.css), where it scrolls sideways
         f'<p class="handbook-figure__hint" aria-hidden="true" data-search-exclude="true">{html.escape(s["scroll_hint"])}</p>',
+        f'<div class="handbook-figure__drawing" data-search-exclude="true">⟦figure:{figure.name}⟧</div>',
         '<figcaption markdown="span">'
         f"<strong>{html.escape(label)}</strong> {title}. {caption} [{keys}]</figcaption>",
         '<details class="handbook-figure__words" markdown="block">',
