@@ -233,9 +233,10 @@ def new_page(args) -> int:
         print(f"wrote {path}")
     if args.figure:
         print("Next: move the marker to its place in every twin, draw what the page says (CONTRIBUTING.md, "
-              "\"Figures\"), run `scripts/handbook.py check`.")
+              "\"Figures\"), run `python3 scripts/handbook.py check`.")
     else:
-        print("Next: write both twins, add their sources to bibliography.bib, run `scripts/handbook.py check`.")
+        print("Next: replace the placeholder text in every twin, add the sources to bibliography.bib, "
+              "run `python3 scripts/handbook.py check`.")
     return 0
 
 

@@ -138,6 +138,8 @@ def make_fixture(case: str, destination: Path) -> Path:
             if source.is_dir():
                 continue
             target = destination / source.relative_to(FIXTURES / case)
+            if source.name == NAV_FILE:
+                continue
             if source.suffix == ".delete":
                 target.with_suffix("").unlink()
                 continue
@@ -147,8 +149,35 @@ def make_fixture(case: str, destination: Path) -> Path:
     config = re.sub(r"^nav:\n(?:[ \t]+.*\n?|\n)*", "", config, flags=re.M)
     config = config.replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
     config = config.replace("- scripts/mkdocs_hooks.py", f"- {ROOT / 'scripts' / 'mkdocs_hooks.py'}")
+    nav = FIXTURES / case / NAV_FILE
+    if case != "base" and nav.is_file():
+        config = with_nav(config, yaml.safe_load(nav.read_text(encoding="utf-8")))
     (destination / "mkdocs.yml").write_text(config, encoding="utf-8")
     return destination
+
+
+# A case that tests the navigation brings its nav and each translation's
+# nav_translations in this file (tests/fixtures/<case>/mkdocs.nav.yml):
+#     nav: [...]
+#     nav_translations: {sl: {Title: Naslov, ...}}
+NAV_FILE = "mkdocs.nav.yml"
+
+
+def with_nav(config: str, nav: dict) -> str:
+    """The fixture's mkdocs.yml text with a nav and nav_translations (which
+    replace the real handbook's), written as a person writes them."""
+    for language, translations in (nav.get("nav_translations") or {}).items():
+        block = re.search(rf"^([ \t]*)- locale: {language}\n(?:\1[ \t]+.*\n)*?(\1[ \t]+)nav_translations:\n"
+                          r"(?:\2[ \t]+.*\n)*", config, re.M)
+        assert block, f"mkdocs.yml: no nav_translations of {language}"
+        indent = block.group(2) + "  "
+        lines = "".join(f"{indent}{title}: {text}\n" for title, text in translations.items())
+        head = block.group(0)[:block.group(0).index("nav_translations:\n") + len("nav_translations:\n")]
+        config = config.replace(block.group(0), head + lines)
+    if "nav" not in nav:
+        return config
+    # First in the file, so the lines problems name do not move with the real mkdocs.yml.
+    return yaml.safe_dump({"nav": nav["nav"]}, allow_unicode=True, sort_keys=False) + "\n" + config
 
 
 def epoch(day: dt.date) -> str:

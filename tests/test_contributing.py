@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, handbook_cli, make_fixture, mkdocs_build, run
+from conftest import ROOT, handbook_cli, make_fixture, mkdocs_build, run, with_nav
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.scaffold import ScaffoldError, create
 from myeloma_handbook.spelling import check_files
@@ -39,10 +39,15 @@ def handbook(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
     return run([sys.executable, ROOT / "scripts" / "handbook.py", *args], cwd=cwd, env=env)
 
 
+FIXTURE_NAV_TRANSLATIONS = {"sl": {"Chapters": "Poglavja", "Chapter": "Poglavje", "About": "O priročniku",
+                                   "Abbreviations": "Kratice"}}
+
+
 def fixture_with_nav(case: str, tmp_path):
     project = make_fixture(case, tmp_path / case)
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + FIXTURE_NAV, encoding="utf-8")
+    text = with_nav(config.read_text(encoding="utf-8"), {"nav_translations": FIXTURE_NAV_TRANSLATIONS})
+    config.write_text(text + FIXTURE_NAV, encoding="utf-8")
     return project
 
 
@@ -91,6 +96,16 @@ def test_new_chapter_builds_strict_at_once(tmp_path):
     page = (project / "docs/sl/chapter/car-t-cells.md").read_text(encoding="utf-8")
     assert re.search(r"^reviewed: (\S+)$", page, re.M).group(1) in {today.isoformat(), dt.date.today().isoformat()}
     assert '!!! abstract "Ključne točke"' in page and "# Celice CAR-T: uvod" in page
+    # The scaffold's text must be replaced before the page builds: the gates
+    # name every placeholder line, and nothing else.
+    problems = [str(p) for p in check_sources(Project.at(project)).problems]
+    new_pages = {f"docs/{lang}/{name}.md" for lang in ("en", "sl") for name in ("chapter/car-t-cells",
+                                                                               "cell-therapy/bispecifics")}
+    assert {p.split(":")[0] for p in problems} == new_pages, problems
+    assert all(": placeholder text of the new-page scaffold: " in p for p in problems), problems
+    assert {p.split(":")[0] for p in problems if ":3: " in p} == new_pages  # the description
+    for path in (project / "docs").rglob("*.md"):
+        path.write_text(written_over(path.read_text(encoding="utf-8")), encoding="utf-8")
     assert check_sources(Project.at(project)).problems == []
 
     site = tmp_path / "site"
@@ -99,6 +114,34 @@ def test_new_chapter_builds_strict_at_once(tmp_path):
     slovenian = (site / "sl/chapter/car-t-cells/index.html").read_text(encoding="utf-8")
     assert "Celično zdravljenje" in slovenian and "Bispecifična protitelesa" in slovenian
     assert 'lang="sl"' in slovenian
+
+
+def written_over(page: str) -> str:
+    """A scaffolded page with its placeholder text replaced, as a writer would."""
+    lines = []
+    for line in page.split("\n"):
+        if line.startswith("description: "):
+            line = "description: A page written over its scaffold by the test."
+        elif line.strip() and not line.lstrip().startswith(("#", "!!!", "---")) and ":" not in line \
+                and not line.startswith("  - "):
+            line = line[:len(line) - len(line.lstrip())] + "Text."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def test_new_scaffolds_a_missing_twin(tmp_path):
+    """The advice of "page has no sl twin": `new` writes only the missing
+    twin, with its twin's review date and authors, and leaves the nav alone."""
+    project = fixture_with_nav("missing_twin", tmp_path)
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    written = create(project, "chapter/page", {"sl": "Poglavje"})
+    assert written == [project / "docs/sl/chapter/page.md"]
+    page = written[0].read_text(encoding="utf-8")
+    assert "\nreviewed: 2026-01-15\nauthors:\n  - Test Author\n" in page and "# Poglavje" in page
+    assert (project / "mkdocs.yml").read_text(encoding="utf-8") == config
+    problems = [str(p) for p in check_sources(Project.at(project)).problems]
+    assert problems and all(": placeholder text of the new-page scaffold: " in p or ": number " in p
+                            or ": cites " in p or "#dose" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("args, message", [
@@ -110,11 +153,7 @@ def test_new_chapter_builds_strict_at_once(tmp_path):
 def test_new_refuses_bad_input_and_writes_nothing(tmp_path, args, message):
     project = fixture_with_nav("base", tmp_path)
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    # "Chapter" is translated in the fixture's nav_translations? Make it so, to test a conflict.
-    (project / "mkdocs.yml").write_text(
-        config.replace("            References: Literatura", "            References: Literatura\n"
-                       "            Chapter: Poglavje"), encoding="utf-8")
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "            Chapter: Poglavje\n" in config  # to test a conflict
     files = sorted(p for p in (project / "docs").rglob("*") if p.is_file())
     path, title_en, title_sl = args
     with pytest.raises(ScaffoldError, match=message):

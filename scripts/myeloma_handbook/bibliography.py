@@ -125,7 +125,8 @@ def check_entry(key: str, entry: Entry, rel: str, line: int) -> list[Problem]:
         problem("names no journal, book, publisher or site",
                 "add journal (articles), booktitle (chapters), publisher (books) or howpublished/organization (web)")
     if not re.fullmatch(r"\d{4}", fields.get("year", "")):
-        problem("has no four-digit year", "add year = {2024}")
+        problem("has no four-digit year", "add the year of publication, e.g. year = {2019} "
+                "(a BibLaTeX date = {...} field is not read)")
     if not any(fields.get(name) for name in ("doi", "pmid", "url")):
         problem("has no DOI, PMID or URL", "add doi = {10.xxxx/...} (preferred), pmid or url so readers can find it")
     if fields.get("doi") and not DOI_SYNTAX.match(fields["doi"]):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from difflib import get_close_matches
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bibliography as bib
-from . import figures, guideline_map, reference_records, search_terms, sign_offs, terminology
+from . import figures, guideline_map, navigation, reference_records, search_terms, sign_offs, terminology
 from .front_matter import check_front_matter, read_front_matter
 from .i18n import Catalogue, CatalogueError, Catalogues, Languages, check_catalogues, read_config
+from .links import check_page_links
 from .markdown_source import (EVIDENCE_LEVELS, admonition_spans, mask_code, mask_non_prose, scan_citations,
                               scan_evidence_labels, scan_numbers)
 from .problems import Problem
@@ -85,7 +87,8 @@ def check_twins(project: Project) -> list[Problem]:
                 if name not in pages[other]:
                     problems.append(Problem(project.rel(path), 1, f"page has no {other} twin",
                                             f"create docs/{other}/{name} (a translation, never a copy of the "
-                                            f"{lang} text) or scaffold it with scripts/handbook.py new"))
+                                            f"{lang} text) or scaffold it with scripts/handbook.py new "
+                                            f"{name.removesuffix('.md')} --title-{other} TITLE"))
     stray = [p for p in project.docs.glob("*.md")]
     for path in stray:
         problems.append(Problem(project.rel(path), 1, "page is outside the language folders",
@@ -114,6 +117,66 @@ def check_content_safety(text: str, rel: str) -> list[Problem]:
         alt = HTML_ALT.search(match.group(0))
         if not alt or not alt.group(1)[1:-1].strip():
             problems.append(Problem(rel, line(match.start()), "<img> has no alt text", 'add alt="what it shows"'))
+    return problems
+
+
+def scaffold_lines(words: Catalogue) -> list[str]:
+    """The sentences of a language's new-page scaffold (`scaffold:` of its
+    catalogue) that a finished page never keeps: its description and every
+    line of its body that is prose, not a heading or a box."""
+    try:
+        scaffold = words.get("scaffold") or {}
+    except KeyError:  # a catalogue without a scaffold
+        return []
+    body = str(scaffold.get("body") or "").format(key_points="", slovenia="")
+    lines = [str(scaffold.get("description") or "")]
+    for line in body.split("\n"):
+        line = line.strip().removeprefix("- ").strip()
+        if len(line) >= 25 and not line.startswith(("#", "!!!", "???")):
+            lines.append(line)
+    return [line for line in lines if line]
+
+
+def check_placeholders(text: str, rel: str, placeholders: list[str]) -> list[Problem]:
+    """Text of the new-page scaffold (any language's) left in a page."""
+    problems, previous = [], 0
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip().removeprefix("- ").strip().removeprefix("description:").strip().strip('"')
+        if stripped and stripped in placeholders:
+            if previous != number - 1:  # a paragraph of placeholder lines is one problem
+                problems.append(Problem(rel, number, f"placeholder text of the new-page scaffold: "
+                                        f"'{stripped[:40]}…'", "replace it with the page's own text (or delete it)"))
+            previous = number
+    return problems
+
+
+def _is_date(value) -> bool:
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value))) and bool(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return False
+
+
+def check_review_dates(project: Project, name: str) -> list[Problem]:
+    """Twins are reviewed together: each translation has its source's
+    `reviewed` date (CONTRIBUTING.md, "Changing a chapter")."""
+    languages = project.languages
+    source = project.docs / languages.source / name
+    if not source.is_file():
+        return []
+    reviewed = read_front_matter(source.read_text(encoding="utf-8")).get("reviewed")
+    problems = []
+    for language in languages.translations:
+        twin = project.docs / language / name
+        if not twin.is_file() or not reviewed:
+            continue
+        text = twin.read_text(encoding="utf-8")
+        theirs = read_front_matter(text).get("reviewed")
+        if theirs != reviewed and all(_is_date(d) for d in (theirs, reviewed)):
+            line = next((n for n, l in enumerate(text.split("\n"), 1) if l.startswith("reviewed:")), 1)
+            problems.append(Problem(project.rel(twin), line, f"'reviewed: {theirs}' differs from its twin "
+                                    f"{project.rel(source)} (reviewed: {reviewed})",
+                                    "twins are reviewed together: write the date of the review in both"))
     return problems
 
 
@@ -147,8 +210,11 @@ def check_citations(text: str, rel: str, bibliography: bib.Bibliography) -> list
         if not bibliography.readable:
             break  # the bibliography's own syntax error is the problem to fix
         if citation.key not in known:
+            near = get_close_matches(citation.key, list(known), n=1, cutoff=0.8)
             problems.append(Problem(rel, citation.line, f"unknown citation key '{citation.key}'",
-                                    "add the entry to bibliography.bib or correct the key"))
+                                    f"correct the key (did you mean '{near[0]}'?) or add the entry to "
+                                    "bibliography.bib" if near else "add the entry to bibliography.bib or correct "
+                                    "the key"))
         elif bibliography.is_veterinary(citation.key) and not any(a <= citation.line <= b for a, b in vet_spans):
             problems.append(Problem(rel, citation.line,
                                     f"'{citation.key}' is veterinary evidence cited outside a veterinary admonition",
@@ -189,7 +255,13 @@ def _compare_twins(project: Project, paths, texts, pair: tuple[str, str], known_
     numbers = {}
     for lang in pair:
         words = project.catalogue(lang)
-        numbers[lang] = scan_numbers(texts[lang], words.decimal_symbol, words.group_symbol)
+        # A decimal point where the locale writes a comma is reported once
+        # (check_decimal_separator); compared here as the decimal it meant.
+        text = texts[lang]
+        for problem in check_decimal_separator(text, "", words):
+            wrong = problem.message.split("'")[1]
+            text = text.replace(wrong, wrong.replace(".", words.decimal_symbol))
+        numbers[lang] = scan_numbers(text, words.decimal_symbol, words.group_symbol)
     for lang in pair:
         other = next(l for l in pair if l != lang)
         other_rel = project.rel(paths[other])
@@ -230,6 +302,13 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     term_lists, term_problems = terminology.check(project.root, languages.all)
     report.problems.extend(term_problems)
     report.problems.extend(search_terms.check(project.root, languages.all))
+    report.problems.extend(navigation.check_nav(project))
+    placeholders = []
+    for lang in languages.all:
+        try:
+            placeholders += scaffold_lines(project.catalogue(lang))
+        except CatalogueError:
+            pass  # reported by check_catalogues
     for lang in languages.all:
         try:
             words = project.catalogue(lang)
@@ -242,6 +321,8 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
             report.problems.extend(sign_offs.check(path, rel, project.root, today))
             report.problems.extend(check_citations(text, rel, bibliography))
             report.problems.extend(check_content_safety(text, rel))
+            report.problems.extend(check_page_links(project, lang, path))
+            report.problems.extend(check_placeholders(text, rel, placeholders))
             report.problems.extend(terminology.check_page(text, rel, term_lists[lang]))
             if words is not None:
                 report.problems.extend(check_decimal_separator(text, rel, words))
@@ -253,6 +334,7 @@ def check_sources(project: Project, today: dt.date | None = None) -> Report:
     if report.catalogues_readable:
         for name in sorted(project.pages(languages.source)):
             report.problems.extend(check_twin_content(project, name, known))
+            report.problems.extend(check_review_dates(project, name))
         catalogues = {lang: project.catalogue(lang) for lang in languages.all}
         report.problems.extend(figures.check(project, bibliography, catalogues))
     report.problems.sort(key=lambda p: (p.path, p.line, p.message))

@@ -161,6 +161,10 @@ def check_front_matter(path: Path, rel: str, today: dt.date | None = None) -> li
             for key in sorted(set(data) - set(SCHEMA["properties"])):
                 problems.append(Problem(rel, _key_line(yaml_text, key, first_line),
                                         f"unknown front-matter key '{key}'", f"allowed keys: {allowed}"))
+        elif error.validator == "pattern" and list(error.path) == ["reviewed"]:
+            problems.append(Problem(rel, _key_line(yaml_text, top, first_line),
+                                    f"'reviewed: {error.instance}' is not written YYYY-MM-DD",
+                                    "write the date of the review as year-month-day, e.g. 2026-12-06"))
         else:
             where = ".".join(str(p) for p in error.path)
             problems.append(Problem(rel, _key_line(yaml_text, top, first_line),

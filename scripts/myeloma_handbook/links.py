@@ -179,3 +179,112 @@ def check_online(urls: list[str], cache_file: Path, max_age_days: int = 7, timeo
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
     return {u: cache[u] for u in urls}
+
+
+# ------------------------------------------------------------ in the sources
+# The same links, checked in the Markdown before anything is built
+# (`scripts/handbook.py check` and the first step of the build), with the
+# line the writer has to change: pages, files and anchors, each in the
+# page's own language.
+
+INLINE_LINK = re.compile(r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"'\n]*[\"'])?\s*\)")
+REFERENCE_DEFINITION = re.compile(r"^[ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.M)
+HTML_LINK = re.compile(r"<(?:a|img)\b[^>]*?\s(?:href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+EXPLICIT_ID = re.compile(r"\{[ \t]*:?[^}\n]*?#([A-Za-z][\w:.-]*)[^}\n]*\}")
+HTML_ID = re.compile(r"<[a-z][^>]*?\s(?:id|name)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<[^>]+>|[*_`]")
+# Ids the hooks write on every page with references (render.py, bibliography.py).
+GENERATED_IDS = {"references"}
+
+
+@lru_cache(maxsize=256)
+def _source_ids(path: Path, mtime: float) -> frozenset[str]:
+    """The ids a page's Markdown gives its HTML: explicit {#id}, id= in HTML,
+    and each other heading's id as the toc extension makes it (unique with _1, _2)."""
+    from markdown.extensions.toc import slugify, unique
+
+    from .markdown_source import mask_code
+
+    text = mask_code(path.read_text(encoding="utf-8"))
+    ids = set(GENERATED_IDS) | set(EXPLICIT_ID.findall(text)) | set(HTML_ID.findall(text))
+    used: set[str] = set()
+    for heading in HEADING.finditer(text):
+        title = heading.group(2)
+        explicit = EXPLICIT_ID.search(title)
+        if explicit:
+            used.add(explicit.group(1))
+            continue
+        words = INLINE_MARKUP.sub(lambda m: m.group(1) or "", title)
+        ids.add(unique(slugify(html.unescape(words), "-"), used))
+    return frozenset(ids)
+
+
+def page_ids(path: Path) -> frozenset[str]:
+    return _source_ids(path, path.stat().st_mtime)
+
+
+def _links(text: str):
+    """(line, is_image, target) of every link and image of a page's Markdown."""
+    from .markdown_source import mask_code
+
+    masked = mask_code(text)
+    for pattern, image in ((INLINE_LINK, None), (REFERENCE_DEFINITION, False), (HTML_LINK, None)):
+        for match in pattern.finditer(masked):
+            target = match.group(2) if pattern is INLINE_LINK else match.group(1)
+            is_image = (match.group(1) == "!") if pattern is INLINE_LINK else (
+                image if image is not None else match.group(0).lower().startswith("<img"))
+            yield masked.count("\n", 0, match.start()) + 1, is_image, html.unescape(target)
+
+
+def check_page_links(project, language: str, path: Path) -> list[Problem]:
+    """The links and images of one page (checks.Project; path below docs/<language>/)."""
+    from difflib import get_close_matches
+
+    rel = project.rel(path)
+    base = project.docs / language
+    problems = []
+    for line, is_image, url in _links(path.read_text(encoding="utf-8")):
+        if not url or url.startswith(SKIP_PREFIXES):
+            continue
+        if EXTERNAL.match(url) or url.startswith("//"):
+            why = external_url_problem(url if not url.startswith("//") else "https:" + url)
+            if why:
+                fix = "write it as mailto:name@example.org" if url.startswith("mailto:") else \
+                    "write a full https:// address"
+                problems.append(Problem(rel, line, f"external link {url} {why}", fix))
+            continue
+        if url.startswith("/"):
+            continue  # MkDocs' own validation (absolute_links) reports these
+        path_part, anchor = urldefrag(url)
+        target = (path.parent / unquote(path_part)).resolve() if path_part else path
+        if path_part and not target.is_relative_to(base.resolve()):
+            problems.append(Problem(rel, line, f"link {url} leaves docs/{language}/",
+                                    f"each language has its own copy of a file: put it in docs/{language}/ and "
+                                    "link to it relative to this page"))
+            continue
+        if path_part and not target.exists():
+            wanted = target.relative_to(base.resolve()).as_posix()
+            if path_part.endswith(".md"):
+                if any((project.docs / other / wanted).is_file() for other in project.languages.all):
+                    continue  # the page has no twin in this language: check_twins reports that
+                problems.append(Problem(rel, line, f"link to {path_part}: no such page in this language",
+                                        "link to an existing page's .md file, relative to this page"))
+            elif is_image:
+                problems.append(Problem(rel, line, f"image {path_part}: no such file docs/{language}/{wanted}",
+                                        f"each language has its own copy of an image: put it at "
+                                        f"docs/{language}/{wanted}, or draw the figure in figures/ "
+                                        "(CONTRIBUTING.md, \"Figures\")"))
+            else:
+                problems.append(Problem(rel, line, f"link to {path_part}: no such file docs/{language}/{wanted}",
+                                        "link to a file of this language's folder, relative to this page"))
+            continue
+        if anchor and target.suffix == ".md" and target.is_file():
+            ids = page_ids(target)
+            if unquote(anchor) not in ids:
+                close = get_close_matches(unquote(anchor), sorted(ids - GENERATED_IDS), n=3, cutoff=0.6)
+                where = "this page" if target == path else project.rel(target)
+                hint = f"use an id {where} has ({', '.join('#' + c for c in close)}), or " if close else ""
+                problems.append(Problem(rel, line, f"link {url} points to a missing anchor #{anchor}",
+                                        f"{hint}give the heading an explicit id ({{#id}}) in both twins"))
+    return problems

@@ -144,7 +144,9 @@ def add_nav_translations(text: str, pairs: dict[str, str], config: dict, languag
         if label in existing and existing[label] != translated:
             raise ScaffoldError(f"the nav label '{label}' is already translated as '{existing[label]}' "
                                 f"({language}), not '{translated}'; use that translation or another title")
-    wanted = {label: translated for label, translated in pairs.items() if label not in existing and label != translated}
+    # A title that reads the same in both languages is listed too: the nav
+    # check asks for every title's translation (navigation.py).
+    wanted = {label: translated for label, translated in pairs.items() if label not in existing}
     if not wanted:
         return text
     if entry is None:
@@ -183,16 +185,18 @@ def create(root: Path, path: str, titles: dict[str, str], sections: dict[str, st
         raise ScaffoldError(f"'{path}' is not a page path like treatment/car-t-cells "
                             "(lowercase ASCII letters, digits and hyphens, folders separated by '/')")
     name += ".md"
-    for language in languages.all:
+    targets = {lang: root / "docs" / lang / name for lang in languages.all}
+    missing = [lang for lang, target in targets.items() if not target.exists()]
+    if not missing:
+        raise ScaffoldError(f"{targets[languages.source].relative_to(root)} exists already; edit it instead")
+    for language in missing:
         if not titles.get(language):
             raise ScaffoldError(f"give the page's {catalogues(language).english_name} title with --title-{language}")
-    for title in titles.values():
-        if not 3 <= len(title.strip()) <= 120:
-            raise ScaffoldError(f"title '{title}' must have 3 to 120 characters")
-    targets = {lang: root / "docs" / lang / name for lang in languages.all}
-    for target in targets.values():
-        if target.exists():
-            raise ScaffoldError(f"{target.relative_to(root)} exists already; edit it instead")
+    for language in missing:
+        if not 3 <= len(titles[language].strip()) <= 120:
+            raise ScaffoldError(f"title '{titles[language]}' must have 3 to 120 characters")
+    if len(missing) < len(targets):
+        return _create_missing_twins(root, catalogues, name, missing, titles, authors, today)
     config_path = root / "mkdocs.yml"
     text = config_path.read_text(encoding="utf-8")
     config = yaml.load(text, Loader=ConfigLoader) or {}
@@ -239,6 +243,34 @@ def create(root: Path, path: str, titles: dict[str, str], sections: dict[str, st
         target.write_text(text, encoding="utf-8")
     config_path.write_text(new_text, encoding="utf-8")
     return [*targets.values(), config_path]
+
+
+def _create_missing_twins(root: Path, catalogues: Catalogues, name: str, missing: list[str],
+                          titles: dict[str, str], authors: list[str] | None, today: dt.date | None) -> list[Path]:
+    """`new` for a page that exists in some languages: only the missing twins,
+    from the scaffold (the nav lists the page already), with the review date
+    of the existing twin (twins are reviewed together). A translation gets no
+    record of the source it follows: translation-status asks for one
+    (--mark) once it is translated."""
+    from .front_matter import read_front_matter
+
+    languages = catalogues.languages
+    existing = next(root / "docs" / lang / name for lang in [languages.source, *languages.all] if lang not in missing)
+    meta = read_front_matter(existing.read_text(encoding="utf-8"))
+    reviewed = str(meta.get("reviewed") or "")
+    try:
+        day = dt.date.fromisoformat(reviewed) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", reviewed) else None
+    except ValueError:
+        day = None
+    written = []
+    for lang in missing:
+        target = root / "docs" / lang / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page_text(catalogues(lang).get("scaffold"), titles[lang].strip(),
+                                    authors or meta.get("authors") or ["Myeloma Handbook editorial team"],
+                                    today or day or dt.date.today()), encoding="utf-8")
+        written.append(target)
+    return written
 
 
 # ---------------------------------------------------------------- figures
