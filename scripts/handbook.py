@@ -206,6 +206,104 @@ def build(site_dir: Path = ROOT / "site", with_pdf: bool = False) -> int:
     return 0
 
 
+class Stop(KeyboardInterrupt):
+    """SIGTERM (`kill PID`), handled as Ctrl-C: MkDocs stops its server and
+    removes its temporary site either way."""
+
+
+def _stop(signum, frame):
+    raise Stop()
+
+
+def holder_of_port(port: int) -> str:
+    """The process listening on a local TCP port, as 'PID 123 (python)', read
+    from /proc (Linux); '' when it cannot be told."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                name = (fd_dir.parent / "comm").read_text().strip()
+                return f"PID {fd_dir.parent.name} ({name})"
+        except OSError:
+            continue
+    return ""
+
+
+def port_taken(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def port_message(port: int) -> int:
+    holder = holder_of_port(port)
+    print(f"serve: port {port} is taken{' by ' + holder if holder else ''}, probably by an earlier serve: stop it "
+          f"(Ctrl-C in its terminal{', or kill ' + holder.split()[1] if holder else ''}), or serve on another "
+          f"port with --port {port + 1}.", file=sys.stderr)
+    return 1
+
+
+def serve(project: Path, full: bool, port: int) -> int:
+    """`mkdocs serve` in this process (no child left behind when this one is
+    stopped): Ctrl-C or SIGTERM stop the server and remove its temporary site;
+    a taken port is said in one sentence."""
+    import errno
+    import logging
+    import signal
+
+    from click.exceptions import Abort, ClickException
+    from mkdocs.__main__ import cli
+    from mkdocs.exceptions import MkDocsException
+
+    # --dirty rebuilds only the edited pages (about 2 s instead of 5 s); the
+    # hooks keep the search index whole (mkdocs_hooks.py). MkDocs' warning
+    # about dirty builds and its note on stale files are about that mode,
+    # which CONTRIBUTING explains: not shown.
+    class QuietDirty(logging.Filter):
+        def filter(self, record):
+            text = record.getMessage()
+            return not (text.startswith("A 'dirty' build is being performed") or
+                        text.startswith("The directory contains stale files"))
+
+    logging.getLogger("mkdocs.commands.build").addFilter(QuietDirty())
+    logging.getLogger("mkdocs.structure.files").addFilter(QuietDirty())
+    if port_taken(port):  # say so before a first build that could not be served
+        return port_message(port)
+    args = ["serve", "-f", str(project / "mkdocs.yml"), *([] if full else ["--dirty"]),
+            "--dev-addr", f"127.0.0.1:{port}"]
+    print("+ mkdocs", " ".join(args), flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    os.chdir(project)
+    try:
+        cli.main(args, prog_name="mkdocs", standalone_mode=False)
+    except (KeyboardInterrupt, Abort):  # stopped during the first build: MkDocs has cleaned up
+        print("Stopped.", file=sys.stderr)
+        return 0
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        return port_message(port)
+    except (ClickException, MkDocsException) as error:  # a bad option, a broken mkdocs.yml
+        print(f"serve: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def check() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.checks import Project, check_sources
@@ -453,10 +551,14 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup").add_argument("--test", action="store_true", help="also what the tests need")
-    sub.add_parser("serve", help="serve at http://127.0.0.1:8000, rebuilding what changes").add_argument(
+    serve_parser = sub.add_parser("serve", help="serve at http://127.0.0.1:8000, rebuilding what changes; "
+                                  "Ctrl-C stops it")
+    serve_parser.add_argument(
         "--full", action="store_true",
         help="rebuild every page on each change (slower; use after editing bibliography.bib, mkdocs.yml or "
-             "abbreviations, or for a complete search index)")
+             "abbreviations, or when a page links to a heading you just renamed)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="serve on this port (default 8000)")
+    serve_parser.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     sub.add_parser("build")
     pdf = sub.add_parser("pdf", help="the strict build plus one PDF per language (handbook-<language>.pdf)")
     pdf.add_argument("--bench", action="store_true", help="only time the PDF of each language (not a test)")
@@ -581,10 +683,8 @@ def main() -> int:
             install_system_packages(machine.not_installed(machine.probe(), ["hunspell", "hunspell-sl"]))
     reexec_in_venv()
     if args.command == "serve":
-        # --dirty rebuilds only the edited pages (about 2 s instead of 5 s);
-        # the preview's search then indexes the pages rebuilt since start.
-        dirty = [] if args.full else ["--dirty"]
-        return run(VENV_PYTHON, "-m", "mkdocs", "serve", *dirty, "--dev-addr", "127.0.0.1:8000", env=mkdocs_env())
+        os.environ.update(mkdocs_env())
+        return serve(Path(args.project).resolve(), args.full, args.port)
     if args.command == "build":
         return build()
     if args.command == "pdf":

@@ -77,6 +77,13 @@ def _project(config) -> Project:
     return Project(root, Path(config.docs_dir), root / bib_file, i18n.activate(root))
 
 
+def on_startup(command, dirty):
+    """`serve --dirty` rebuilds only the pages that changed: the search index
+    is then merged here (on_post_build)."""
+    _state["dirty_serve"] = command == "serve" and dirty
+    _state.pop("search_docs", None)
+
+
 @event_priority(100)  # before mkdocs-bibtex, which would crash on a broken .bib
 def on_config(config):
     _state["site_dir"] = config.site_dir
@@ -87,7 +94,13 @@ def on_config(config):
         bibtex.last_configured = float("inf")
     if _outer_build(config):
         _state["sources"] = {}
+        _state["rebuilt"] = set()
         _state["books"] = {}
+        i18n_plugin = config.plugins.get("i18n")
+        if isinstance(getattr(i18n_plugin, "search_entries", None), list):
+            # static-i18n collects each language's search entries in a list it
+            # never empties: under `serve` every rebuild would add them again.
+            i18n_plugin.search_entries.clear()
         report = check_sources(_project(config))
         _state["report"] = report
         _state["figures"] = figures.Pages(_project(config).root, _languages(config))
@@ -204,6 +217,7 @@ on_page_markdown = CombinedEvent(_figures, _evidence_and_bibliography)
 
 def on_page_content(html, page, config, files):
     _state["sources"][page.file.dest_uri] = Path(page.file.abs_src_path)
+    _state.setdefault("rebuilt", set()).add(page.url)
     registry = _state.get("registry")
     if registry is not None:
         html = registry.fill_references(html, _state["language"])
@@ -314,6 +328,8 @@ def on_post_build(config):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(i18n.catalogue(language).javascript(), encoding="utf-8")
     per_language.write_not_found_pages(site, _state.get("not_found", {}), default)
+    if (site / per_language.INDEX).is_file() and _state.get("dirty_serve"):
+        _merge_dirty_search_index(config, site / per_language.INDEX)
     if (site / per_language.INDEX).is_file():
         terms = {language: search_terms.load(root, _project(config).docs, language) for language in languages.all}
         problems: list = []
@@ -329,6 +345,23 @@ def on_post_build(config):
     base_path = urlsplit(config.site_url or "/").path or "/"  # a site served below a path (GitHub Pages)
     for problem in check_site(Path(config.site_dir), _state["sources"], root, base_path):
         log.warning(str(problem))
+
+
+def _merge_dirty_search_index(config, path: Path) -> None:
+    """`serve --dirty`: the whole index, each entry once (per_language.merge_rebuilt_entries);
+    Material's search plugin keeps it as the index the next rebuild merges into."""
+    import json
+
+    combined = json.loads(path.read_text(encoding="utf-8"))
+    docs = per_language.merge_rebuilt_entries(_state.get("search_docs"), combined["docs"],
+                                              _state.get("rebuilt", set()))
+    _state["search_docs"] = docs
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    entries = getattr(getattr(search, "search_index", None), "entries", None)
+    if isinstance(entries, list):
+        entries[:] = docs
+    path.write_text(json.dumps(dict(combined, docs=docs), ensure_ascii=False, separators=(",", ":")),
+                    encoding="utf-8")
 
 
 def on_build_error(error):

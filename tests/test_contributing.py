@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -350,3 +351,134 @@ def test_citation_cff_is_valid_cff_1_2_0():
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(citation)
     assert citation["cff-version"] == "1.2.0" and citation["license"] == "CC-BY-SA-4.0"
+
+
+# ------------------------------------------------------------------- serve
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def search_locations(url: str) -> list[str]:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return [entry["location"] for entry in json.loads(response.read())["docs"]]
+
+
+def wait_for(condition, what: str, log, timeout: float = 240):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{what} within {timeout:.0f} s:\n{log.read_text(encoding='utf-8')[-3000:]}")
+
+
+def start_serve(project, port, log_path):
+    log = open(log_path, "w", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, ROOT / "scripts" / "handbook.py", "serve", "--project", project,
+                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
+    return process
+
+
+def temporary_site(log_path) -> str:
+    return re.search(r"Building 'en' documentation to directory: (\S+)", log_path.read_text(encoding="utf-8")).group(1)
+
+
+def test_serve_keeps_one_search_entry_per_section_and_stops_on_ctrl_c(tmp_path):
+    """`serve` (--dirty): the search index has each section once, after the
+    first build and after a save of a page and of the home page (it used to
+    double with every save); Ctrl-C stops the server, without a traceback,
+    removes its temporary site and frees the port."""
+    project = make_fixture("base", tmp_path / "project")
+    port, log = free_port(), tmp_path / "serve.log"
+    server = start_serve(project, port, log)
+    index = f"http://127.0.0.1:{port}/search/search_index.json"
+    try:
+        wait_for(lambda: "Serving on" in log.read_text(encoding="utf-8"), "serve did not answer", log)
+        first = search_locations(index)
+        assert sorted(first) == ["", "abbreviations/", "chapter/page/", "chapter/page/#dose"]
+        page = project / "docs/en/chapter/page.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\n## Vaccination {#vaccination}\n\nA new section.\n",
+                        encoding="utf-8")
+        wait_for(lambda: "chapter/page/#vaccination" in search_locations(index), "the saved page was not indexed", log)
+        home = project / "docs/en/index.md"
+        home.write_text(home.read_text(encoding="utf-8") + "\nA saved home page.\n", encoding="utf-8")
+        wait_for(lambda: log.read_text(encoding="utf-8").count("Search index entries per language") >= 3,
+                 "the saved home page was not rebuilt", log)
+        assert sorted(search_locations(index)) == sorted(first + ["chapter/page/#vaccination"])
+        assert sorted(search_locations(f"http://127.0.0.1:{port}/sl/search/search_index.json")) == sorted(first)
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text and "'dirty' build" not in text, text[-3000:]
+    assert not os.path.exists(temporary_site(log))
+    import socket
+
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the server still answers"
+
+
+def test_serve_stops_on_sigterm_during_its_first_build_and_says_when_the_port_is_taken(tmp_path):
+    """`kill PID` (SIGTERM) of `serve` stops it: no process and no temporary
+    site are left behind (MkDocs used to run as a child that outlived it). A
+    port in use is said in one sentence, naming who holds it."""
+    import socket
+
+    project = make_fixture("base", tmp_path / "project")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        taken = handbook("serve", "--project", str(project), "--port", str(port))
+    assert taken.returncode == 1
+    assert re.fullmatch(rf"serve: port {port} is taken by PID {os.getpid()} \(\S+\), probably by an earlier "
+                        rf"serve: stop it \(Ctrl-C in its terminal, or kill {os.getpid()}\), or serve on another "
+                        rf"port with --port {port + 1}\.", taken.stderr.strip()), taken.stderr
+    log = tmp_path / "serve.log"
+    server = start_serve(project, free_port(), log)
+    try:
+        wait_for(lambda: "Building 'en' documentation" in log.read_text(encoding="utf-8"), "serve did not start", log)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+    assert not os.path.exists(temporary_site(log))
+    assert subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True).stdout == b"", "a process is left"
+
+
+def test_dirty_rebuild_search_entries_are_merged_once_each():
+    from myeloma_handbook.per_language import merge_rebuilt_entries
+
+    def entries(*locations, text="old"):
+        return [{"location": location, "text": text} for location in locations]
+
+    first = merge_rebuilt_entries(None, entries("", "a/", "a/#x", "sl/", "sl/a/", "") , set())
+    assert [e["location"] for e in first] == ["a/", "a/#x", "sl/", "sl/a/", ""]
+    # Material drops every entry when the home page is rebuilt; static-i18n writes them twice
+    written = entries("", text="new") + entries("", text="new")
+    after_home = merge_rebuilt_entries(first, written, {""})
+    assert after_home == entries("a/", "a/#x", "sl/", "sl/a/") + entries("", text="new")
+    # a section removed from a rebuilt page goes, though the stale index is written too; the other pages stay
+    written = entries("a/", "a/#x", "sl/", "sl/a/", "sl/a/#y") + entries("a/", text="new") + entries("sl/")
+    assert merge_rebuilt_entries(after_home, written, {"a/"}) == (
+        entries("sl/", "sl/a/") + entries("", text="new") + entries("a/", text="new"))
+    written = entries("a/", "sl/a/", "sl/a/#y") + entries("sl/a/", "sl/a/#z", text="new")
+    assert merge_rebuilt_entries(after_home, written, {"sl/a/"}) == (
+        entries("a/", "a/#x", "sl/") + entries("", text="new") + entries("sl/a/", "sl/a/#z", text="new"))

@@ -82,6 +82,41 @@ def split_search_index(site: Path, default: str, others: list[str], terms: dict 
     return {language: len(entries) for language, entries in buckets.items()}
 
 
+def merge_rebuilt_entries(previous: list[dict] | None, written: list[dict], rebuilt: set[str]) -> list[dict]:
+    """The whole search index after a `serve --dirty` rebuild, which renders
+    only the pages that changed. Material's search plugin merges them with
+    the previous index, and static-i18n stacks that merge once per language,
+    so the index it writes holds entries twice (and more after every save);
+    Material also drops every entry when the rebuilt page is the home page
+    (each location starts with its empty one). Here: each location once (its
+    last entry), and for the pages rebuilt (`rebuilt`: their URLs) only
+    their new entries, beside the previous index's entries of every other
+    page. `previous` None: the first build."""
+    def page(entry: dict) -> str:
+        return entry["location"].split("#", 1)[0]
+
+    if previous is None:
+        latest: dict[str, dict] = {}
+        for entry in written:
+            latest.pop(entry["location"], None)
+            latest[entry["location"]] = entry
+        return list(latest.values())
+    # A page's entries are written together, the page first, then its
+    # sections: a rebuilt page's new entries are the last such run.
+    runs: dict[str, tuple[int, list[dict]]] = {}
+    run: list[dict] = []
+    for index, entry in enumerate(written):
+        if entry["location"] in rebuilt:
+            runs[entry["location"]] = (index, [entry])
+            run = runs[entry["location"]][1]
+        elif run and page(entry) == page(run[0]) and "#" in entry["location"]:
+            run.append(entry)
+        else:
+            run = []
+    fresh = [entry for _, run in sorted(runs.values(), key=lambda r: r[0]) for entry in run]
+    return [e for e in previous if page(e) not in rebuilt] + fresh
+
+
 def point_search_at_language_root(page_html: str, language: str) -> str:
     """Set `base` in Material's __config to the root of `language`, so that
     search loads <lang>/search/search_index.json."""
