@@ -11,9 +11,9 @@
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
     python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in every language
     python3 scripts/handbook.py new SECTION/SLUG --figure NAME --title-en ... --title-sl ...   a draft figure on a page
-    python3 scripts/handbook.py translation-status [--markdown] [--mark FILE ... | --wording-only FILE ...]
+    python3 scripts/handbook.py translation-status [--markdown] [--changed] [--mark FILE ... | --wording-only FILE ...]
                                           missing and drifted twins, translations behind their source
-    python3 scripts/handbook.py spellcheck [FILE ...]   English (codespell) and Slovenian (hunspell) spelling
+    python3 scripts/handbook.py spellcheck [FILE ... | --changed]   English (codespell) and Slovenian (hunspell) spelling
     python3 scripts/handbook.py sign-off FILE [--review clinical|language --name ... --role ... --interests ...]
                                           a page's version and sign-offs; with --review, record a reviewer's sign-off
     python3 scripts/handbook.py setup [--test]   only install (venv from requirements.lock, system packages)
@@ -190,14 +190,19 @@ def mkdocs_env() -> dict:
 
 def build(site_dir: Path = ROOT / "site", with_pdf: bool = False) -> int:
     """Strict build into a temporary directory, moved into place only on
-    success: a failed build never leaves a site that looks finished. With
-    PDFs: handbook-<language>.pdf beside each language's home page (scripts/myeloma_handbook/pdf.py)."""
+    success. A failed build removes the previous site too: no site is left
+    that looks like this build's. With PDFs: handbook-<language>.pdf beside
+    each language's home page (scripts/myeloma_handbook/pdf.py)."""
     env = dict(mkdocs_env(), HANDBOOK_PDF="1") if with_pdf else mkdocs_env()
     with tempfile.TemporaryDirectory(prefix="handbook-site-") as tmp:
         out = Path(tmp) / "site"
         code = run(VENV_PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", out, env=env)
         if code != 0:
-            print("Build failed; see the problems above (file:line: what -> what to do).", file=sys.stderr)
+            removed = ""
+            if site_dir.is_dir() and not (site_dir / "mkdocs.yml").exists():  # never a project folder
+                shutil.rmtree(site_dir)
+                removed = f" The previous {site_dir.name}/ was removed, so it cannot pass for this build."
+            print(f"Build failed; see the problems above (file:line: what -> what to do).{removed}", file=sys.stderr)
             return code
         if site_dir.exists():
             shutil.rmtree(site_dir)
@@ -353,17 +358,42 @@ def translation_status(args) -> int:
         for line in (mark(project, files) if args.mark else mark_wording_only(project, files)):
             print(line)
         return 0
-    statuses = page_statuses(project, base=args.base)
+    names = None
+    if args.changed:
+        from myeloma_handbook.changes import ChangesError, changed_files
+
+        try:
+            changed = changed_files(project.root, args.changed)
+        except ChangesError as error:
+            print(f"translation-status --changed: {error}", file=sys.stderr)
+            return 2
+        names = {path.relative_to(project.docs / language).as_posix() for path in changed
+                 for language in project.languages.all
+                 if path.suffix == ".md" and path.is_relative_to(project.docs / language)}
+    statuses = page_statuses(project, base=args.base, names=names)
     print(as_markdown(statuses, project) if args.markdown else as_text(statuses, project), end="")
     return 1 if any(s.failing for s in statuses) else 0
 
 
-def spellcheck(files: list[str], project: Path = ROOT) -> int:
+def spellcheck(files: list[str], project: Path = ROOT, changed: str | None = None) -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from myeloma_handbook.spelling import SpellcheckError, check_files, unchecked_languages
 
-    paths = [Path(f).resolve() for f in files] or sorted((project / "docs").rglob("*.md")) + sorted(
+    every = sorted((project / "docs").rglob("*.md")) + sorted(
         (project / "figures").glob("*.*.yml"))  # the labels of figures
+    paths = [Path(f).resolve() for f in files] or every
+    if changed:
+        from myeloma_handbook.changes import ChangesError, changed_files
+
+        try:
+            touched = set(changed_files(project, changed))
+        except ChangesError as error:
+            print(f"spellcheck --changed: {error}", file=sys.stderr)
+            return 2
+        paths = [path for path in every if path in touched]
+        if not paths:
+            print(f"spellcheck: no page or figure label differs from {changed}.")
+            return 0
     for language in unchecked_languages(project):
         print(f"spellcheck: i18n/{language}.yml names no spelling checker: docs/{language}/ is not checked")
     try:
@@ -374,8 +404,11 @@ def spellcheck(files: list[str], project: Path = ROOT) -> int:
     for misspelling in found:
         print(misspelling)
     if found:
-        print(f"{len(found)} unknown word(s). Fix the spelling, or add a correct medical term to the word list "
-              "named under `spelling:` in the language's catalogue (i18n/<language>.yml), e.g. scripts/wordlist-sl.txt.")
+        print(f"{len(found)} unknown word(s). Fix the spelling, or add a correct word (a medical term, a name, an "
+              "ordinary word the dictionary lacks) to the word list named under `spelling:` in the language's "
+              "catalogue (i18n/<language>.yml), e.g. scripts/wordlist-sl.txt.")
+    else:
+        print(f"spellcheck: {len(paths)} file(s), no unknown word.")
     return 1 if found else 0
 
 
@@ -608,6 +641,9 @@ def make_parser() -> argparse.ArgumentParser:
     status.add_argument("--markdown", action="store_true", help="a Markdown table for a pull-request comment")
     status.add_argument("--base", metavar="REV", help="a git revision (the pull request's target): say which "
                                                      "translations fell behind since")
+    status.add_argument("--changed", nargs="?", const="main", metavar="BRANCH",
+                        help="only the pages your change touches: changed since it left BRANCH (default main), "
+                             "committed or not")
     records = status.add_mutually_exclusive_group()
     records.add_argument("--mark", nargs="+", metavar="FILE",
                          help="record that these translations follow their source as it is now (a source page or a "
@@ -636,7 +672,10 @@ def make_parser() -> argparse.ArgumentParser:
     signing.add_argument("--date", help="the day of the review, YYYY-MM-DD (default today)")
     signing.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     spell = sub.add_parser("spellcheck", help="spelling of each language's pages (checker: i18n/<language>.yml)")
-    spell.add_argument("files", nargs="*", help="chapter files (default: every page)")
+    spell.add_argument("files", nargs="*", help="chapter files (default: every page and figure label)")
+    spell.add_argument("--changed", nargs="?", const="main", metavar="BRANCH",
+                       help="only the pages and figure labels your change touches: changed since it left BRANCH "
+                            "(default main), committed or not")
     spell.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     return parser
 
@@ -704,7 +743,9 @@ def main() -> int:
     if args.command == "sign-off":
         return sign_off(args)
     if args.command == "spellcheck":
-        return spellcheck(args.files, Path(args.project).resolve())
+        if args.files and args.changed:
+            parser.error("spellcheck: name files or use --changed, not both")
+        return spellcheck(args.files, Path(args.project).resolve(), args.changed)
     if args.command == "bench":
         return bench(quick=args.quick)
     if args.command == "test":

@@ -368,4 +368,4 @@ def on_build_error(error):
     site = _state.get("site_dir")
     if site and Path(site).is_dir() and not (Path(site) / "mkdocs.yml").exists():
         shutil.rmtree(site, ignore_errors=True)
-        log.error(f"Build failed: removed {site} so that no half-built site is left behind.")
+        log.error("Build failed: its unfinished site was removed (the problems are listed above).")

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, handbook_cli, make_fixture, mkdocs_build, run, with_nav
+from conftest import FIXTURE_TODAY, ROOT, epoch, handbook_cli, make_fixture, mkdocs_build, run, with_nav
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.scaffold import ScaffoldError, create
 from myeloma_handbook.spelling import check_files
@@ -482,3 +482,80 @@ def test_dirty_rebuild_search_entries_are_merged_once_each():
     written = entries("a/", "sl/a/", "sl/a/#y") + entries("sl/a/", "sl/a/#z", text="new")
     assert merge_rebuilt_entries(after_home, written, {"sl/a/"}) == (
         entries("a/", "a/#x", "sl/") + entries("", text="new") + entries("sl/a/", "sl/a/#z", text="new"))
+
+
+# ------------------------------------------------------------------- build
+
+def test_build_replaces_the_site_and_a_failed_build_leaves_none(tmp_path, monkeypatch, capsys):
+    """`scripts/handbook.py build` (its function, on a fixture as the project
+    root): a good build replaces site/; a failed one removes the previous
+    site/ too (README: "a failed build leaves no site/"), and says so."""
+    cli = handbook_cli()
+    project = make_fixture("base", tmp_path / "project")
+    monkeypatch.setattr(cli, "ROOT", project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(FIXTURE_TODAY))
+    site = project / "site"
+    site.mkdir()
+    (site / "stale.html").write_text("an old build")
+    assert cli.build(site) == 0
+    assert (site / "index.html").is_file() and not (site / "stale.html").exists()
+    page = project / "docs/en/index.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("@registry2024]", "@registry2042]", 1), encoding="utf-8")
+    assert cli.build(site) == 1
+    assert not site.exists()
+    assert capsys.readouterr().err.strip().endswith(
+        "Build failed; see the problems above (file:line: what -> what to do). The previous site/ was removed, so it "
+        "cannot pass for this build.")
+
+
+# ------------------------------------------------------------ --changed
+
+def git(project, *args):
+    result = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args], cwd=project,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_spellcheck_and_translation_status_check_only_what_a_branch_changed(tmp_path):
+    """--changed: the files a branch changed since it left main (committed,
+    edited, new), not those main changed since, nor the untouched ones."""
+    from myeloma_handbook.changes import changed_files
+
+    project = make_fixture("base", tmp_path / "repo")
+    (project / "scripts").mkdir()
+    for word_list in ("wordlist-en.txt", "wordlist-sl.txt"):
+        shutil.copy(ROOT / "scripts" / word_list, project / "scripts" / word_list)
+    english = project / "docs/en/abbreviations.md"
+    english.write_text(english.read_text(encoding="utf-8") + "\nAn old mispelling nobody touched.\n", encoding="utf-8")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    git(project, "switch", "-qc", "topic")
+    committed = project / "docs/sl/index.md"
+    committed.write_text(committed.read_text(encoding="utf-8") + "\nBolniki prejemajo zdravlenje.\n", encoding="utf-8")
+    git(project, "commit", "-qam", "topic")
+    edited = project / "docs/en/chapter/page.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nPatients recieve it weekly.\n", encoding="utf-8")
+    (project / "docs/sl/chapter/new.md").write_text((project / "docs/sl/chapter/page.md").read_text(encoding="utf-8"),
+                                                    encoding="utf-8")
+    git(project, "switch", "-q", "main")  # main moves on: not this branch's change
+    other = project / "docs/sl/abbreviations.md"
+    git(project, "stash", "-qu")
+    other.write_text(other.read_text(encoding="utf-8") + "\nNapaka glavne veje: zdravlenje.\n", encoding="utf-8")
+    git(project, "commit", "-qam", "main moves on")
+    git(project, "switch", "-q", "topic")
+    git(project, "stash", "pop", "-q")
+
+    assert changed_files(project) == [edited, project / "docs/sl/chapter/new.md", committed]
+    spelling = handbook("spellcheck", "--changed", "--project", str(project), cwd=project)
+    assert spelling.returncode == 1
+    assert [line for line in spelling.stdout.splitlines() if line.startswith("docs/")] == [
+        "docs/en/chapter/page.md:19: recieve ==> receive", "docs/sl/index.md:17: zdravlenje"]
+    status = handbook("translation-status", "--changed", "--project", str(project), cwd=project)
+    assert status.returncode == 1  # the new page has no twin
+    assert status.stdout.splitlines()[-1] == ("3 page(s): 1 in sync, 1 with a translation behind its source, "
+                                              "0 without a record, 0 drifted, 1 missing a twin.")
+    assert "chapter/new.md: missing twin" in status.stdout and "abbreviations.md" not in status.stdout
+    unknown = handbook("spellcheck", "--changed", "nosuch", "--project", str(project), cwd=project)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("spellcheck --changed: git knows no revision 'nosuch'")

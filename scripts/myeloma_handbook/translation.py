@@ -116,14 +116,18 @@ class PageStatus:
         return "ok"
 
 
-def page_statuses(project: Project, use_git: bool = True, base: str | None = None) -> list[PageStatus]:
+def page_statuses(project: Project, use_git: bool = True, base: str | None = None,
+                  names: set[str] | None = None) -> list[PageStatus]:
     """use_git: read the source's history for the dates and diffs of
     translations that are behind; base: a git revision (the pull request's
-    target) to tell which translations fell behind since."""
+    target) to tell which translations fell behind since; names: only these
+    pages (paths below docs/<language>/)."""
     languages = project.languages
     pages = {lang: project.pages(lang) for lang in languages.all}
     statuses = []
     for name in sorted(set().union(*pages.values())):
+        if names is not None and name not in names:
+            continue
         status = PageStatus(name, missing=[lang for lang in languages.all if name not in pages[lang]])
         if not status.missing:
             paths = {lang: pages[lang][name] for lang in languages.all}
