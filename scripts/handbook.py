@@ -9,6 +9,7 @@
     python3 scripts/handbook.py links --online   check external links for real (cached)
     python3 scripts/handbook.py references [--online]   bibliography.bib against Crossref and PubMed (cached)
     python3 scripts/handbook.py bench     benchmark the build against its budgets (not a test)
+    python3 scripts/handbook.py lighthouse [--site DIR] [--runs N]   Lighthouse scores, mobile, every page type (not a test)
     python3 scripts/handbook.py new SECTION/SLUG --title-en ... --title-sl ...   scaffold a chapter in every language
     python3 scripts/handbook.py new SECTION/SLUG --figure NAME --title-en ... --title-sl ...   a draft figure on a page
     python3 scripts/handbook.py translation-status [--markdown] [--changed] [--mark FILE ... | --wording-only FILE ...]
@@ -579,6 +580,25 @@ def bench(quick: bool = False) -> int:
     return 0
 
 
+def lighthouse(site: str | None, runs: int, keep: str | None) -> int:
+    """Lighthouse (mobile) on each page type in each language, served with gzip
+    (scripts/myeloma_handbook/lighthouse.py); builds the site first unless given one."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from myeloma_handbook import lighthouse as lh
+
+    with tempfile.TemporaryDirectory(prefix="handbook-lighthouse-site-") as tmp:
+        built = Path(site).resolve() if site else Path(tmp) / "site"
+        if not site and build(built) != 0:
+            return 1
+        try:
+            results = lh.run(ROOT, built, runs=runs, keep=Path(keep).resolve() if keep else None)
+        except RuntimeError as error:
+            print(f"lighthouse: {error}", file=sys.stderr)
+            return 1
+    print(lh.table(results))
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The command line; the tests read its subcommands to check the CI workflows."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -625,6 +645,11 @@ def make_parser() -> argparse.ArgumentParser:
     record.add_argument("--missing", action="store_true", help="list the entries that have no verification record")
     bench = sub.add_parser("bench", help="benchmark the build; prints a table with the budgets")
     bench.add_argument("--quick", action="store_true", help="1x and 5x content only, no dev-server rebuild")
+    lighthouse_parser = sub.add_parser("lighthouse", help="Lighthouse scores (mobile) of every page type in every "
+                                       "language, site served with gzip; prints a table (not a test)")
+    lighthouse_parser.add_argument("--site", metavar="DIR", help="an already built site (default: build one)")
+    lighthouse_parser.add_argument("--runs", type=int, default=1, help="runs per page; the median is shown")
+    lighthouse_parser.add_argument("--keep", metavar="DIR", help="keep Lighthouse's JSON reports in DIR")
     lock_parser = sub.add_parser("lock", help="regenerate requirements.lock for every supported Python")
     lock_parser.add_argument("--check", action="store_true",
                              help="only check that pip finds a hashed wheel of every pin for each target")
@@ -717,7 +742,7 @@ def main() -> int:
         setup()
         return check_lock() if args.check else lock()
     if os.environ.get(NO_INSTALL) != "1":
-        setup(test=args.command == "test")
+        setup(test=args.command in ("test", "lighthouse"))  # lighthouse: node, Chromium and package-lock.json too
         if args.command == "spellcheck":
             install_system_packages(machine.not_installed(machine.probe(), ["hunspell", "hunspell-sl"]))
     reexec_in_venv()
@@ -748,6 +773,8 @@ def main() -> int:
         return spellcheck(args.files, Path(args.project).resolve(), args.changed)
     if args.command == "bench":
         return bench(quick=args.quick)
+    if args.command == "lighthouse":
+        return lighthouse(args.site, args.runs, args.keep)
     if args.command == "test":
         pytest_args = args.pytest_args or ["tests", "-n", "2", "-p", "no:cacheprovider"]
         return run(VENV_PYTHON, "-m", "pytest", *pytest_args, env=mkdocs_env())

@@ -37,7 +37,7 @@ from mkdocs.plugins import CombinedEvent, event_priority
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from myeloma_handbook import (figures, i18n, pdf, per_language, reference_records, registry_check,  # noqa: E402
-                              render, search_terms, sign_offs, translation_records)
+                              render, search_terms, sign_offs, theme_html, translation_records)
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -288,6 +288,7 @@ def on_post_page(output, page, config):
     output = root_absolute.sub('href="' + ("../" * page.file.dest_uri.count("/") or "./"), output)
     output = per_language.drop_alternate_links(output)
     output = per_language.use_stemming_search_worker(output)
+    output = theme_html.label_navigation_sections(output)
     if _state["language"] != _default_language(config):
         output = per_language.point_search_at_language_root(output, _state["language"])
     return output
@@ -307,6 +308,7 @@ def on_post_template(output_content, template_name, config):
     if template_name == "404.html":
         output_content = per_language.drop_alternate_links(output_content)
         output_content = per_language.use_stemming_search_worker(output_content)
+        output_content = theme_html.label_navigation_sections(output_content)
         if _state["language"] != _default_language(config):
             output_content = per_language.point_search_at_language_root(output_content, _state["language"])
         _state.setdefault("not_found", {})[_state["language"]] = output_content

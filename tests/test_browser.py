@@ -48,6 +48,7 @@ class Visit:
     def __init__(self, browser, **context_options):
         self.context = browser.new_context(**context_options)
         self.foreign_requests: list[str] = []
+        self.requests: list[str] = []  # every request, this site's too
         self.errors: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -56,6 +57,7 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
     def _route(self, route):
+        self.requests.append(route.request.url)
         if urlsplit(route.request.url).hostname == "127.0.0.1":
             route.continue_()
         else:
@@ -86,21 +88,15 @@ def language_root(site_url: str, language: str) -> str:
     return f"{site_url}/" if language == "en" else f"{site_url}/{language}/"
 
 
-def serious_axe_violations(page, rules: list[str] | None = None) -> list[str]:
-    """axe-core's serious and critical violations (all rules, or only `rules`)."""
+def axe_violations(page) -> list[str]:
+    """Every axe-core violation, of any impact (minor and moderate too)."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    options = {"resultTypes": ["violations"], **({"runOnly": rules} if rules else {})}
-    violations = page.evaluate("async options => (await axe.run(document, options)).violations", options)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in violations if v["impact"] in ("serious", "critical")]
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in violations]
 
 
 # --- every page type, both languages, both colour schemes --------------------
-
-# The rules whose outcome depends on the colour scheme; the others are run once.
-COLOUR_RULES = ["color-contrast", "link-in-text-block"]
-
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
@@ -108,14 +104,14 @@ def test_page_is_private_clean_and_accessible(site_url, visit, page_type, langua
     assert AXE.is_file(), "node_modules/axe-core is missing: run `npm ci`"
     url = language_root(site_url, language) + PAGE_TYPES[page_type]
     opened = visit(color_scheme="light")
-    response = opened.open(url, wait_until="networkidle")  # search index, worker, lunr files too
+    response = opened.open(url, wait_until="networkidle")
     page = opened.page
     assert response.status == (404 if page_type == "404" else 200)
     assert page.evaluate("document.documentElement.lang") == language
     assert page.evaluate("document.body.dataset.mdColorScheme") == "default"
     if page_type.startswith("calculators"):  # axe must see the forms the script builds
         page.wait_for_selector(".calculator__form")
-    assert serious_axe_violations(page) == [], f"axe on {url} (light)"
+    assert axe_violations(page) == [], f"axe on {url} (light)"
 
     # The reader's own switch to the dark scheme (slate).
     page.locator("[data-md-component=palette] label:not([hidden])").click()
@@ -123,7 +119,17 @@ def test_page_is_private_clean_and_accessible(site_url, visit, page_type, langua
     page.mouse.move(0, 0)  # let the toggle's own tooltip go, and the colours finish their transition
     page.evaluate("document.activeElement.blur()")
     page.wait_for_function("document.getAnimations().length === 0")
-    assert serious_axe_violations(page, COLOUR_RULES) == [], f"axe on {url} (dark)"
+    assert axe_violations(page) == [], f"axe on {url} (dark)"
+
+    # The search index (and the language's lunr files) only once the reader turns to search.
+    index = re.compile(r"/search/search_index\.json$")
+    assert not [u for u in opened.requests if index.search(u)], f"{url} loaded the search index before search"
+    meta = page.locator(".md-search-result__meta")
+    initializing = meta.inner_text()
+    with page.expect_response(index):
+        page.locator("[data-md-component=search-query]").focus()
+    page.wait_for_function("text => document.querySelector('.md-search-result__meta').innerText !== text",
+                           arg=initializing)  # the worker has read the index
 
     # A 404 page logs its own status as an error; nothing else may.
     own_status = [e for e in opened.errors if page_type == "404" and f"({url})" in e and " 404 " in e]

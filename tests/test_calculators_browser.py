@@ -39,9 +39,18 @@ class Visit:
         self.errors: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        # quiet: wait until the page has stopped loading anything (the search
-        # index included), so that later requests can only come from the calculators.
+        # quiet: wait until the page has stopped loading anything, search
+        # included (its index, worker and lunr files load once the reader turns
+        # to search), so that later requests can only come from the calculators.
         self.page.goto(url, wait_until="networkidle" if quiet else "load")
+        if quiet:
+            meta = self.page.locator(".md-search-result__meta")
+            initializing = meta.inner_text()
+            self.page.locator("[data-md-component=search-query]").focus()
+            self.page.wait_for_function("text => document.querySelector('.md-search-result__meta').innerText "
+                                        "!== text", arg=initializing)  # the worker has read the index
+            self.page.keyboard.press("Escape")
+            self.page.wait_for_load_state("networkidle")
         self.page.wait_for_selector(".calculator__form")
 
     def calculator(self, kind: str):
@@ -307,3 +316,20 @@ def test_pages_hold_the_scoring_tables_without_script(built_site):
             block = match.group(1)
             assert "<table>" in block and "<form" not in block, f"{language} {kind}: {block[:200]}"
             assert "calculators.js" in html
+
+
+def test_only_pages_with_a_calculator_load_its_code(built_site):
+    """Speed on a phone: the calculators' script and styles come only with a
+    page that holds a calculator, and no script holds up the first paint
+    (every script file is deferred)."""
+    pages = sorted(built_site.rglob("*.html"))
+    with_calculator = set()
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        holds = 'data-calculator="' in html
+        with_calculator |= {page.relative_to(built_site).as_posix()} if holds else set()
+        for asset in ("assets/javascripts/calculators.js", "assets/stylesheets/calculators.css"):
+            assert (asset in html) == holds, f"{page.relative_to(built_site)}: {asset} {'missing' if holds else 'loaded'}"
+        blocking = [tag for tag in re.findall(r"<script\b[^>]*\bsrc=[^>]*>", html) if " defer" not in tag]
+        assert blocking == [], f"{page.relative_to(built_site)}: scripts that hold up the first paint: {blocking}"
+    assert with_calculator == {f"{PREFIX[language]}{path}index.html" for language in PREFIX for path in PLACES.values()}
