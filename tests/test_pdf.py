@@ -4,6 +4,7 @@ pdftotext. Timing is not tested here: `scripts/handbook.py pdf --bench`."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIXTURES, make_fixture, mkdocs_build, run
-from myeloma_handbook import pdf
+from myeloma_handbook import figures, pdf
 
 PDFS = {"en": "handbook-en.pdf", "sl": "sl/handbook-sl.pdf"}
 SLOVENIAN_LETTERS = "čšžČŠŽ"
@@ -123,6 +124,11 @@ def assert_book(site: Path, language: str) -> str:
 @pytest.mark.parametrize("language", ["en", "sl"])
 def test_fixture_book_has_every_chapter_titled_bookmarked_and_checked(fixture_site, language):
     assert_book(fixture_site, language)
+    found = assert_tagged(fixture_site / PDFS[language], language)
+    # one H1 per chapter and the contents' heading; every H2 of the pages (Dose, the References)
+    source = book_html(fixture_site, language)
+    assert found.tags["H1"] == 4 and found.tags["H2"] == source.count("<h2") == 3, found.tags
+    assert found.tags["L"] >= 1 and found.tags["LI"] >= 3 and found.tags["Link"] >= 3, found.tags
 
 
 def test_fixture_bookmarks_mirror_the_navigation(fixture_site):
@@ -246,6 +252,54 @@ def test_check_pdf_names_missing_bookmarks_metadata_and_foreign_fonts(tmp_path):
     assert "no Title in the PDF metadata" in problems
     assert "the PDF language is None, not 'sl'" in problems
     assert any("came from the machine" in p for p in problems), problems
+    assert "the PDF is not tagged (no /MarkInfo /Marked true)" in problems
+    assert "the PDF claims no PDF/UA part in its metadata, not pdf/ua-1" in problems
+
+
+def test_check_pdf_names_a_figure_without_alternative_text(tmp_path):
+    from weasyprint import HTML
+
+    path = tmp_path / "figure.pdf"
+    HTML(string='<html lang="en"><title>T</title><h1>Chapter</h1><p>Text.</p>'
+                '<svg width="50" height="50" xmlns="http://www.w3.org/2000/svg"><rect width="50" height="50"/></svg>'
+                ).write_pdf(path, pdf_variant=pdf.VARIANT)
+    assert pdf.structure_problems(path) == ["page 1: a figure has no alternative text -> give the <svg> an "
+                                            "aria-label or the <img> an alt"]
+
+
+def test_figures_carry_their_accessible_name_into_print():
+    svg = ('<svg class="handbook-figure__svg" width="1" height="1" role="img" aria-label="Staging &amp; risk" '
+           'aria-describedby="x" font-family="sans-serif"><g></g></svg>')
+    assert figures.for_print(svg) == (
+        '<svg class="handbook-figure__svg" width="1" height="1" role="img" aria-label="Staging &amp; risk" '
+        f'aria-describedby="x" font-family="{figures.PRINT_FONT}"><title>Staging &amp; risk</title><g></g></svg>')
+
+
+def assert_tagged(path: Path, language: str) -> pdf.Structure:
+    """The structure a screen reader follows, read back from the file: tagged,
+    PDF/UA-1 claimed, the language, a title shown instead of the file name,
+    bookmarks, and every figure with its alternative text."""
+    found = pdf.structure(path)
+    assert found.marked and found.variant == "pdf/ua-1", found
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == language
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert reader.metadata.title and reader.outline
+    assert found.tags["Document"] == 1
+    assert all(alt.strip() for _, alt in found.figures), found.figures
+    return found
+
+
+ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
+
+
+def book_html(site: Path, language: str) -> str:
+    """The content of every page of a language (what the book holds), as built."""
+    root = site / "sl" if language == "sl" else site
+    return "\n".join(ARTICLE.search(page.read_text(encoding="utf-8")).group(1)
+                     for page in sorted(root.rglob("index.html"))
+                     if language == "sl" or page.relative_to(site).parts[0] != "sl")
 
 
 def test_table_widths_give_every_column_its_longest_word():
@@ -261,6 +315,18 @@ def test_table_widths_give_every_column_its_longest_word():
 def test_real_handbook_pdfs(built_site_with_pdf):
     """Both languages of the real handbook, in one test so that one worker builds it."""
     texts = {language: assert_book(built_site_with_pdf, language) for language in PDFS}
+    for language in PDFS:
+        # WeasyPrint tags per page: an element that breaks across pages is
+        # two elements, so the counts are at least those of the HTML.
+        found = assert_tagged(built_site_with_pdf / PDFS[language], language)
+        source = book_html(built_site_with_pdf, language)
+        labels = re.findall(r'<svg class="handbook-figure__svg"[^>]*\saria-label="([^"]*)"', source)
+        assert labels and [alt for _, alt in found.figures] == [html.unescape(label) for label in labels]
+        assert found.tags["H1"] == len(chapter_titles(built_site_with_pdf, language)) + 1  # and the contents
+        for tag, element in [("H2", "<h2"), ("H3", "<h3"), ("Table", "<table"), ("TH", "<th"), ("TD", "<td"),
+                             ("L", "<ul"), ("LI", "<li")]:
+            assert found.tags.get(tag, 0) >= source.count(element), (language, tag, source.count(element), found.tags)
+        assert found.tags["TR"] > found.tags["Table"] and found.tags["Link"] > 100, found.tags
     sl = texts["sl"]
     for letter in SLOVENIAN_LETTERS:
         assert letter in sl, f"{letter} missing from the Slovenian PDF text"

@@ -665,11 +665,19 @@ def inline_svg(svg: str, title: str, described_by: str) -> str:
 
 def for_print(content: str) -> str:
     """The PDF embeds only the handbook's own fonts (pdf.FONTS): figures name
-    the embedded sans instead of the generic family."""
-    return PRINT_ROOT.sub(lambda m: f'{m.group(1)} font-family="{PRINT_FONT}"', content)
+    the embedded sans instead of the generic family. WeasyPrint takes a
+    tagged figure's alternative text from the SVG's <title>, not from
+    aria-label: the accessible name becomes the title as well."""
+    def root(match: re.Match) -> str:
+        start, label = match.group(1), ARIA_LABEL.search(match.group(1))
+        title = f"<title>{label.group(1)}</title>" if label else ""
+        return f'{start} font-family="{PRINT_FONT}">{title}'
+
+    return PRINT_ROOT.sub(root, content)
 
 
-PRINT_ROOT = re.compile(r'(<svg class="handbook-figure__svg"[^>]*?) font-family="[^"]*"')
+PRINT_ROOT = re.compile(r'(<svg class="handbook-figure__svg"[^>]*?) font-family="[^"]*">')
+ARIA_LABEL = re.compile(r'\saria-label="([^"]*)"')
 
 
 # ----------------------------------------------------------------- on the page

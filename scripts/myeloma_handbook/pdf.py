@@ -43,6 +43,10 @@ from .i18n import catalogue
 from .render import FIRST_H1, format_date
 
 ENABLE_VARIABLE = "HANDBOOK_PDF"
+# PDF/UA-1 (ISO 14289-1): tagged, with the language, title and alternative
+# texts a screen reader needs; WeasyPrint writes each part so, `_merge` joins
+# their structure trees.
+VARIANT = "pdf/ua-1"
 BUDGET_SECONDS = 15.0  # per language, full handbook, 2 cores (issue 7)
 THEME_FOLDER = "pdf"  # overrides/pdf/: for WeasyPrint only, kept out of the site by the hook
 STYLESHEET = Path(__file__).resolve().parents[2] / "overrides" / THEME_FOLDER / "handbook-print.css"
@@ -418,9 +422,12 @@ class Rendered:
     cpu_seconds: float
 
 
-def render(html_text: str, language: str, title: str, site_dir: Path, target: Path) -> Rendered:
-    """Lay out one HTML document with the print stylesheet and write it as PDF.
-    Runs in a worker process: returns only plain data."""
+def render(html_text: str, language: str, title: str, site_dir: Path, target: Path,
+           tagged: bool = True) -> Rendered:
+    """Lay out one HTML document with the print stylesheet and write it as PDF,
+    tagged as PDF/UA-1 (VARIANT) unless `tagged` is false (the sheet of page
+    numbers, which `_merge` stamps on as an artifact). Runs in a worker
+    process: returns only plain data."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
@@ -440,7 +447,7 @@ def render(html_text: str, language: str, title: str, site_dir: Path, target: Pa
                         url_fetcher=offline).render(stylesheets=stylesheets, font_config=fonts)
         problems: list[tuple[int | None, str]] = list(layout_problems(document))
         document.metadata.lang = language
-        document.write_pdf(target)
+        document.write_pdf(target, pdf_variant=VARIANT if tagged else None)
     finally:
         weasy_log.removeHandler(collect)
     problems += [(None, f"WeasyPrint: {message}") for message in collect.messages]
@@ -457,6 +464,64 @@ def render(html_text: str, language: str, title: str, site_dir: Path, target: Pa
 
 def _render_job(job: tuple) -> Rendered:
     return render(*job)
+
+
+def _stamp(page, form) -> None:
+    """Lay a form (a page of the sheet of page numbers) over a page, marked as
+    a pagination artifact: outside the structure tree, so a screen reader
+    skips it."""
+    from pikepdf import Name, Rectangle
+
+    name = page.add_resource(form, Name.XObject)
+    placement = page.calc_form_xobject_placement(form, name, Rectangle(page.trimbox))
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n" + placement + b"\nEMC\n")
+    page.contents_coalesce()
+
+
+def _join_structure(book_pdf, sources, offsets: list[int]) -> None:
+    """One structure tree for the book from the trees of its separately
+    rendered parts (WeasyPrint: a Document element whose kids are the
+    content's elements, and a parent tree keyed by each page's and link's
+    StructParent(s), counted from 0 in every part). The parts' pages are
+    already in book_pdf; pikepdf copies each part's elements with the same
+    copier, so their /Pg and /Obj point at the book's pages and links. The
+    keys are renumbered to run through the whole book."""
+    from pikepdf import Array, Dictionary, Name
+
+    document = book_pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    nums = Array()
+    root = book_pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document]),
+                                             ParentTree=book_pdf.make_indirect(Dictionary(Nums=nums))))
+    document.P = root
+    key = 0
+    for source, offset in zip(sources, offsets):
+        tree = source.Root.get("/StructTreeRoot")
+        if tree is None:
+            raise RuntimeError(f"{source.filename}: WeasyPrint wrote no structure tree")
+        part_document = tree.K[0]
+        del part_document["/P"]  # copy the elements, not the part's root
+        for kid in book_pdf.copy_foreign(part_document).K:
+            kid.P = document
+            document.K.append(kid)
+        old = tree.ParentTree.Nums
+        renumbered = {}
+        for index in range(0, len(old), 2):
+            renumbered[int(old[index])] = key
+            value = old[index + 1]
+            nums.append(key)
+            nums.append(Array([book_pdf.copy_foreign(v) for v in value]) if isinstance(value, Array)
+                        else book_pdf.copy_foreign(value))
+            key += 1
+        for page in book_pdf.pages[offset:offset + len(source.pages)]:
+            page.obj.StructParents = renumbered[int(page.obj.StructParents)]
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = renumbered[int(annotation.StructParent)]
+    root.ParentTreeNextKey = key
+    book_pdf.Root.StructTreeRoot = root
+    book_pdf.Root.MarkInfo = Dictionary(Marked=True)
+    book_pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
 
 
 def _merge(book: Book, front: Rendered, parts: list[Rendered], numbers: Path, target: Path) -> list[str]:
@@ -481,7 +546,7 @@ def _merge(book: Book, front: Rendered, parts: list[Rendered], numbers: Path, ta
 
     with pikepdf.open(numbers) as sheet:
         for page, stamp in list(zip(book_pdf.pages, sheet.pages))[1:]:  # the cover has no number
-            page.add_overlay(book_pdf.copy_foreign(stamp.as_form_xobject()))
+            _stamp(page, book_pdf.copy_foreign(stamp.as_form_xobject()))
 
     for number, page in enumerate(book_pdf.pages, 1):
         for annotation in page.obj.get("/Annots", []):
@@ -492,6 +557,7 @@ def _merge(book: Book, front: Rendered, parts: list[Rendered], numbers: Path, ta
                 annotation.Dest = String(name)
                 if name not in anchors:
                     problems.append(f"page {number}: link to #{name}, which is not in the book")
+    _join_structure(book_pdf, sources, offsets)
 
     destinations = NameTree.new(book_pdf)
     for name, (index, x, y) in anchors.items():
@@ -513,9 +579,13 @@ def _merge(book: Book, front: Rendered, parts: list[Rendered], numbers: Path, ta
                              "/Producer": f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}",
                              "/CreationDate": f"D:{book.date:%Y%m%d}"})
     book_pdf.Root.Lang = String(book.language)
+    with book_pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp.load_from_docinfo(book_pdf.docinfo)
+        xmp["dc:language"] = [book.language]
+        xmp["pdfuaid:part"] = VARIANT.rsplit("-", 1)[1]  # the PDF/UA part the book claims
     book_pdf.Root.PageMode = Name.UseOutlines  # open with the bookmarks shown
     target.parent.mkdir(parents=True, exist_ok=True)
-    book_pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    book_pdf.save(target, object_stream_mode=pikepdf.ObjectStreamMode.generate, min_version="1.7")  # PDF/UA-1
     for source in sources:
         source.close()
     return problems
@@ -564,18 +634,18 @@ def _write(book: Book, site_dir: Path, target: Path, work: Path, pool: ProcessPo
     started, start_cpu = time.time(), time.process_time()
     work.mkdir()
 
-    def job(html_text: str, name: str) -> tuple:
-        return html_text, book.language, book.title, site_dir, work / name
+    def job(html_text: str, name: str, tagged: bool = True) -> tuple:
+        return html_text, book.language, book.title, site_dir, work / name, tagged
 
     futures = [pool.submit(_render_job, job(part_html(book, part, site_dir), f"part-{i}.pdf"))
                for i, part in enumerate(split(book.chapters, workers))]
-    front = render(*job(front_matter_html(book, None), "front.pdf"))
+    front = render(*job(front_matter_html(book, None), "front.pdf", tagged=False))  # only counts its pages
     parts = [future.result() for future in futures]
     offsets = [front.pages]
     for part in parts:
         offsets.append(offsets[-1] + part.pages)
     total = offsets.pop()
-    numbers = pool.submit(_render_job, job(page_numbers_html(book, total), "numbers.pdf"))
+    numbers = pool.submit(_render_job, job(page_numbers_html(book, total), "numbers.pdf", tagged=False))
     first_pages = {name: offset + index + 1 for part, offset in zip(parts, offsets)
                    for name, (index, *_) in part.anchors.items() if name.startswith("ch-") and "--" not in name}
     pages_before = front.pages
@@ -669,10 +739,73 @@ def _fonts(resources, seen: set) -> list:
     return found
 
 
+@dataclass
+class Structure:
+    """What a PDF's tags say, read back from the file."""
+    marked: bool = False                                # /MarkInfo /Marked true
+    variant: str = ""                                   # "pdf/ua-1" when the XMP metadata claims PDF/UA-1
+    tags: dict[str, int] = field(default_factory=dict)  # structure type -> how many elements
+    figures: list[tuple[int, str]] = field(default_factory=list)  # (page, alternative text or "")
+
+
+def structure(path: Path) -> Structure:
+    """Walk a PDF's structure tree (pikepdf) and count its elements by type."""
+    import pikepdf
+
+    found = Structure()
+    with pikepdf.open(path) as document:
+        root = document.Root
+        found.marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+        with document.open_metadata() as xmp:
+            part = xmp.get("pdfuaid:part")
+        found.variant = f"pdf/ua-{part}" if part else ""
+        tree = root.get("/StructTreeRoot")
+        if tree is None:
+            return found
+        pages = {page.objgen: number for number, page in enumerate(document.pages, 1)}
+        tags: dict[str, int] = {}
+        seen: set = set()
+        stack = [tree.K]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, pikepdf.Array):
+                stack.extend(item)
+                continue
+            if not isinstance(item, pikepdf.Dictionary) or item.get("/Type", "/StructElem") != "/StructElem" \
+                    or "/S" not in item or item.objgen in seen:
+                continue  # a marked-content number, an object reference, a visited element
+            seen.add(item.objgen)
+            kind = str(item.S).lstrip("/")
+            tags[kind] = tags.get(kind, 0) + 1
+            if kind == "Figure":
+                page = item.get("/Pg")
+                found.figures.append((pages.get(page.objgen, 0) if page is not None else 0,
+                                      str(item.get("/Alt", ""))))
+            if "/K" in item:
+                stack.append(item.K)
+        found.tags = dict(sorted(tags.items()))
+    return found
+
+
+def structure_problems(path: Path) -> list[str]:
+    """A book that is not tagged, does not claim PDF/UA, has no chapter
+    headings in its structure, or has a figure without alternative text."""
+    found = structure(path)
+    problems = [] if found.marked else ["the PDF is not tagged (no /MarkInfo /Marked true)"]
+    if found.variant != VARIANT:
+        problems.append(f"the PDF claims {found.variant or 'no PDF/UA part'} in its metadata, not {VARIANT}")
+    if found.marked and not (found.tags.get("Document") and found.tags.get("H1")):
+        problems.append("the structure tree has no Document element or no H1 heading")
+    problems += [f"page {page}: a figure has no alternative text -> give the <svg> an aria-label or the "
+                 "<img> an alt" for page, alt in found.figures if not alt.strip()]
+    return problems
+
+
 def check_pdf(path: Path, language: str, titles: list[str]) -> list[str]:
     """What is wrong with a written handbook PDF: chapter titles missing from
     the bookmarks, missing metadata, links to destinations that do not exist,
-    fonts not embedded or not ours."""
+    fonts not embedded or not ours, no tags, no PDF/UA claim, a figure
+    without alternative text."""
     from pypdf import PdfReader
 
     reader = PdfReader(path)
@@ -710,4 +843,4 @@ def check_pdf(path: Path, language: str, titles: list[str]) -> list[str]:
             problems.append(f"font {name} is not embedded")
         if font.get("/Subtype") != "/Type3" and not name.startswith(EMBEDDED_FONT_PREFIX):
             problems.append(f"font {name} came from the machine, not from the handbook's @font-face rules")
-    return problems
+    return problems + structure_problems(path)
