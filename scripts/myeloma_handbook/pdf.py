@@ -765,11 +765,11 @@ def structure(path: Path) -> Structure:
         pages = {page.objgen: number for number, page in enumerate(document.pages, 1)}
         tags: dict[str, int] = {}
         seen: set = set()
-        stack = [tree.K]
+        stack = [tree.K]  # depth first, in reading order
         while stack:
             item = stack.pop()
             if isinstance(item, pikepdf.Array):
-                stack.extend(item)
+                stack.extend(reversed(list(item)))
                 continue
             if not isinstance(item, pikepdf.Dictionary) or item.get("/Type", "/StructElem") != "/StructElem" \
                     or "/S" not in item or item.objgen in seen:
