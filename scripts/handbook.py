@@ -108,6 +108,7 @@ def setup(test: bool = False) -> None:
             sys.exit("pip could not install requirements.lock (see above): check the network, "
                      "then run the command again.")
         stamp.write_text(digest)
+        print(f"Set up: .venv has the packages of {LOCK.name}.", flush=True)
     if test:
         install_node_packages()
         if machine.needs_playwright_chromium(found, test):
