@@ -177,7 +177,14 @@ def with_nav(config: str, nav: dict) -> str:
     if "nav" not in nav:
         return config
     # First in the file, so the lines problems name do not move with the real mkdocs.yml.
-    return yaml.safe_dump({"nav": nav["nav"]}, allow_unicode=True, sort_keys=False) + "\n" + config
+    return yaml.dump({"nav": nav["nav"]}, Dumper=_IndentedLists, allow_unicode=True, sort_keys=False) + "\n" + config
+
+
+class _IndentedLists(yaml.SafeDumper):
+    """Lists indented below their key, as mkdocs.yml writes them (and `new` expects)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
 
 
 def epoch(day: dt.date) -> str:
