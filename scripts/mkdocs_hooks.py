@@ -15,6 +15,8 @@
 - checks every link and anchor of the built site, both languages;
 - with HANDBOOK_PDF=1, writes one PDF of the whole handbook per language
   (scripts/myeloma_handbook/pdf.py), linked from every page's footer;
+- writes each language's service worker for offline reading, registered only
+  when the reader asks (scripts/myeloma_handbook/offline.py);
 - removes the site directory when a build fails, so nothing half-built is
   ever mistaken for a good build.
 
@@ -36,8 +38,8 @@ from mkdocs.plugins import CombinedEvent, event_priority
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from myeloma_handbook import (figures, i18n, pdf, per_language, reference_records, registry_check,  # noqa: E402
-                              render, search_terms, sign_offs, theme_html, translation_records)
+from myeloma_handbook import (figures, i18n, offline, pdf, per_language, reference_records,  # noqa: E402
+                              registry_check, render, search_terms, sign_offs, theme_html, translation_records)
 from myeloma_handbook.bibliography import make_registry  # noqa: E402
 from myeloma_handbook.checks import Project, check_sources  # noqa: E402
 from myeloma_handbook.links import check_site  # noqa: E402
@@ -164,6 +166,9 @@ def on_pre_build(config):
         "strings": words.get("templates"), "material": words.data.get("material") or {},
         "catalogue_script": CATALOGUE_SCRIPT.format(language)}
     config.extra.pop("handbook_pdf", None)
+    # The footer's "Save this handbook for offline use" (overrides/partials/offline.html).
+    config.extra["handbook_offline"] = {"worker": languages.url_prefix(language) + offline.WORKER,
+                                        "language": language, "cache_prefix": offline.cache_prefix(language)}
     if pdf.enabled():  # the footer links to this language's PDF (overrides/partials/copyright.html)
         config.extra["handbook_pdf"] = {"url": pdf.site_path(language, _default_language(config)),
                                         "label": words.text("pdf.download")}
@@ -181,8 +186,10 @@ def on_pre_build(config):
 
 
 def on_files(files, config):
-    """The print stylesheet in overrides/pdf/ is for the PDF only, not a site file."""
-    for file in [f for f in files if f.src_uri.startswith(pdf.THEME_FOLDER + "/")]:
+    """The print stylesheet in overrides/pdf/ is for the PDF only, and the
+    offline worker's source in overrides/offline/ is written to each language
+    root by on_post_build: neither is a site file as it stands."""
+    for file in [f for f in files if f.src_uri.startswith((pdf.THEME_FOLDER + "/", offline.THEME_FOLDER + "/"))]:
         files.remove(file)
     return files
 
@@ -344,6 +351,10 @@ def on_post_build(config):
         for problem in result.problems:
             log.warning(f"PDF {result.path.name}: {problem}")
         log.info(f"PDF {result}")
+    # Last, so that it lists every file the languages' pages need offline.
+    prefixes = {language: languages.url_prefix(language) for language in languages.all}
+    for language, found in offline.write(site, prefixes, str(config.extra.get("edition", ""))).items():
+        log.info(f"Offline copy ({language}): {len(found['urls'])} files, cache {found['cache']}")
     base_path = urlsplit(config.site_url or "/").path or "/"  # a site served below a path (GitHub Pages)
     for problem in check_site(Path(config.site_dir), _state["sources"], root, base_path):
         log.warning(str(problem))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, make_fixture, mkdocs_build
-from myeloma_handbook import pdf
+from myeloma_handbook import offline, pdf
 from myeloma_handbook.checks import Project, check_sources
 from myeloma_handbook.i18n import check_catalogues, read_languages
 
@@ -110,6 +110,16 @@ def test_a_search_index_and_a_404_page_per_language(built):
     not_found = read(site, "de/404.html")
     assert '<html lang="de"' in not_found and "<h1>Seite nicht gefunden</h1>" in not_found
     assert 'var languages = ["sl", "de"];' in read(site, "404.html")  # GitHub Pages: on to <language>/404.html
+
+
+def test_each_language_has_its_offline_worker_and_button(built):
+    _, site = built
+    manifests = {lang: offline.read(site, prefix) for lang, prefix in (("en", ""), ("sl", "sl/"), ("de", "de/"))}
+    assert not [url for url in manifests["en"]["urls"] if url.startswith(("sl/", "de/"))]
+    assert "chapter/page/" in manifests["de"]["urls"] and "../assets/javascripts/catalogue/de.js" in manifests["de"]["urls"]
+    page = read(site, "de/chapter/page/index.html")
+    assert 'data-worker="../../offline-worker.js" data-language="de"' in page
+    assert ">Dieses Handbuch für die Offline-Nutzung speichern</button>" in page
 
 
 def test_each_language_has_its_pdf(built):
