@@ -49,7 +49,7 @@ def _lunr_files(search_languages: list[str]) -> set[str]:
     """The lunr files Material's search worker loads for an index's
     languages (tinyseg for Japanese, wordcut for Hindi and Thai)."""
     files = {"min/lunr.stemmer.support.min.js", "min/lunr.multi.min.js"}
-    files |= {f"min/lunr.{code}.min.js" for code in search_languages if code != "en"}
+    files |= {f"min/lunr.{code}.min.js" for code in search_languages}  # none for lunr's own English
     files |= {"tinyseg.js" for code in search_languages if code == "ja"}
     files |= {"wordcut.js" for code in search_languages if code in ("hi", "th")}
     return {LUNR + name for name in files}
