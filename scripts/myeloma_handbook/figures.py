@@ -665,19 +665,41 @@ def inline_svg(svg: str, title: str, described_by: str) -> str:
 
 def for_print(content: str) -> str:
     """The PDF embeds only the handbook's own fonts (pdf.FONTS): figures name
-    the embedded sans instead of the generic family. WeasyPrint takes a
-    tagged figure's alternative text from the SVG's <title>, not from
-    aria-label: the accessible name becomes the title as well."""
+    the embedded sans instead of the generic family. Paper shows the drawing,
+    not the figure in words (handbook-print.css), so a tagged figure's
+    alternative text, which WeasyPrint takes from the SVG's <title>, is the
+    accessible name followed by the words (the element aria-describedby
+    names), citation numbers left out."""
+    described = {match.group(1): print_words(match.group(2)) for match in WORDS_BLOCK.finditer(content)}
+
     def root(match: re.Match) -> str:
         start, label = match.group(1), ARIA_LABEL.search(match.group(1))
-        title = f"<title>{label.group(1)}</title>" if label else ""
+        described_by = DESCRIBED_BY.search(start)
+        words = described.get(described_by.group(1), "") if described_by else ""
+        alternative = ". ".join(part for part in (html.unescape(label.group(1)) if label else "", words) if part)
+        title = f"<title>{html.escape(alternative, quote=False)}</title>" if alternative else ""
         return f'{start} font-family="{PRINT_FONT}">{title}'
 
     return PRINT_ROOT.sub(root, content)
 
 
+def print_words(fragment: str) -> str:
+    """A figure's words list as one line of text: items end with ";", a
+    nested list goes in brackets."""
+    text = OUTER_LIST.sub(r"\1", CITATION.sub("", fragment))
+    for tag, plain in (("<ul>", " ("), ("</ul>", ")"), ("</li>", "; ")):
+        text = text.replace(tag, plain)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+    text = re.sub(r"\s*;\s*\)", ")", re.sub(r"\(\s+", "(", text))
+    return re.sub(r"\s+;", ";", text).rstrip("; ")
+
+
 PRINT_ROOT = re.compile(r'(<svg class="handbook-figure__svg"[^>]*?) font-family="[^"]*">')
 ARIA_LABEL = re.compile(r'\saria-label="([^"]*)"')
+DESCRIBED_BY = re.compile(r'\saria-describedby="([^"]*)"')
+WORDS_BLOCK = re.compile(r'<details class="handbook-figure__words">.*?<div id="([^"]+)">(.*?)</div>\s*</details>', re.S)
+OUTER_LIST = re.compile(r"\A\s*<ul>(.*)</ul>\s*\Z", re.S)
+CITATION = re.compile(r'<sup (?:id="fnref|class="cite-sep")[^>]*>.*?</sup>', re.S)
 
 
 # ----------------------------------------------------------------- on the page
