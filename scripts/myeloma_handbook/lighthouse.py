@@ -83,6 +83,7 @@ class Result:
     lcp_ms: float
     tbt_ms: float
     failing: list[str]  # the audits that cost points outside performance
+    cpu_index: float  # Lighthouse's benchmarkIndex: this machine's speed during the run (higher: faster)
 
     def below_target(self) -> list[str]:
         return [c for c in CATEGORIES if self.scores[c] < TARGETS[c]]
@@ -106,13 +107,14 @@ def read(report: dict, language: str, page: str, path: str) -> Result:
                       if ref["weight"] and audits[ref["id"]]["score"] not in (None, 1)})
     return Result(language, page, path, {c: round(categories[c]["score"] * 100) for c in CATEGORIES},
                   audits["largest-contentful-paint"]["numericValue"], audits["total-blocking-time"]["numericValue"],
-                  failing)
+                  failing, report["environment"]["benchmarkIndex"])
 
 
 def median_run(results: list[Result]) -> Result:
-    """Of several runs of one page, the run with the median performance score."""
+    """Of several runs of one page, the run with the median performance score
+    (of an even number, the lower of the two middle ones)."""
     ordered = sorted(results, key=lambda r: r.scores["performance"])
-    return ordered[(len(ordered) - 1) // 2] if len(ordered) % 2 else ordered[len(ordered) // 2 - 1]
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def run(root: Path, site: Path, runs: int = 1, keep: Path | None = None) -> list[Result]:
@@ -145,16 +147,18 @@ def run(root: Path, site: Path, runs: int = 1, keep: Path | None = None) -> list
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| language | page | performance | accessibility | best practices | SEO | LCP | TBT |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| language | page | performance | accessibility | best practices | SEO | LCP | TBT | CPU index |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         scores = [f"{r.scores[c]}" + ("" if r.scores[c] >= TARGETS[c] else " ✗") for c in CATEGORIES]
         lines.append(f"| {r.language} | {r.page} | {' | '.join(scores)} | {r.lcp_ms / 1000:.1f} s | "
-                     f"{r.tbt_ms:.0f} ms |")
+                     f"{r.tbt_ms:.0f} ms | {r.cpu_index:.0f} |")
     below = [r for r in results if r.below_target()]
     lines.append("")
     lines.append(f"Targets (mobile): performance ≥ {TARGETS['performance']}, the others "
-                 f"{TARGETS['accessibility']}; {len(results) - len(below)} of {len(results)} pages meet all.")
+                 f"{TARGETS['accessibility']}; {len(results) - len(below)} of {len(results)} pages meet all. "
+                 "CPU index: Lighthouse's measure of this machine's speed during the run; a busy machine "
+                 "scores lower on performance.")
     for r in below:
         if r.failing:
             lines.append(f"- {r.language} {r.path or '/'}: failing audits {', '.join(r.failing)}")
