@@ -27,7 +27,9 @@ exactly the categories its locale has.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -263,6 +265,19 @@ def catalogue_path(root: Path, language: str) -> Path:
     return root / CATALOGUE_DIR / f"{language}.yml"
 
 
+@functools.lru_cache(maxsize=16)
+def _parse_catalogue(text: str):
+    """(node, data, None), or (None, None, (line, what, what to do)) for broken YAML.
+    Cached by text: a build reads each catalogue several times and the pure-Python
+    parser is slow; callers only read what it returns."""
+    try:
+        return yaml.compose(text, Loader=_TextLoader), yaml.load(text, Loader=_TextLoader), None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return None, None, (mark.line + 1 if mark else 0, f"not valid YAML: {getattr(error, 'problem', error)}",
+                            "fix the YAML syntax (quote text that holds ': ' or starts with a special character)")
+
+
 def load_catalogue(root: Path, language: str) -> Catalogue:
     path = catalogue_path(root, language)
     rel = f"{CATALOGUE_DIR}/{language}.yml"
@@ -270,18 +285,13 @@ def load_catalogue(root: Path, language: str) -> Catalogue:
         raise CatalogueError(rel, 0, f"the catalogue of language '{language}' (mkdocs.yml) is missing",
                              f"copy the source language's catalogue to {rel} and translate every string")
     text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=_TextLoader)
-        data = yaml.load(text, Loader=_TextLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise CatalogueError(rel, mark.line + 1 if mark else 0, f"not valid YAML: {getattr(error, 'problem', error)}",
-                             "fix the YAML syntax (quote text that holds ': ' or starts with a special character)"
-                             ) from None
+    node, data, error = _parse_catalogue(text)
+    if error is not None:
+        raise CatalogueError(rel, *error) from None
     if not isinstance(data, dict):
         raise CatalogueError(rel, 1, "a catalogue must be a mapping of keys to strings",
                              "start from a copy of the source language's catalogue")
-    return Catalogue(language, path, data, _key_lines(node))
+    return Catalogue(language, path, copy.deepcopy(data), _key_lines(node))
 
 
 class Catalogues:

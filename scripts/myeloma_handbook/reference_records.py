@@ -27,7 +27,9 @@ check`, the tests), by the `references --record` command and by the reader-facin
 notes (which entries say "not verified")."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -103,18 +105,33 @@ class Records:
     problems: list[Problem] = field(default_factory=list)  # the file itself is broken
 
 
+# libyaml's loader when PyYAML has it (the pinned wheels do): the records file
+# is read several times per build, and the pure-Python parser took about 1.2 s
+# each time.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load(path: Path, rel: str = RECORDS_FILE) -> Records:
     """Read the records; a missing file is an empty set of records."""
     if not path.is_file():
         return Records({})
     text = path.read_text(encoding="utf-8")
+    return copy.deepcopy(_parse(text, rel))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(text: str, rel: str) -> Records:
+    """Parse once per distinct text (callers get a copy from `load`)."""
+    loader = _YAML_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return Records({}, problems=[Problem(rel, mark.line + 1 if mark else 0, "not valid YAML",
                                              "fix the record near this line (two-space indents, `key: value`)")])
+    finally:
+        loader.dispose()
     if data is None:
         return Records({})
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
