@@ -137,8 +137,9 @@ def check_entry(key: str, entry: Entry, rel: str, line: int) -> list[Problem]:
         problem(f"has an invalid URL '{fields['url']}'", "write a full http(s):// address")
     if fields.get("urldate") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["urldate"]):
         problem(f"has urldate '{fields['urldate']}'", "write the access date as YYYY-MM-DD")
-    for name, value in fields.items():
-        if re.search(r"\\[a-zA-Z'`^\"~]", value) and name not in ("url",):
+    names = {role.lower(): " and ".join(str(person) for person in people) for role, people in entry.persons.items()}
+    for name, value in {**names, **fields}.items():  # names too: `{Johnson \\& Johnson}` is an author
+        if re.search(r"\\[a-zA-Z'`^\"~&%$#_]", value) and name not in ("url",):
             problem(f"field '{name}' contains a LaTeX escape", "write the character itself in UTF-8 (é, č, ü, &)")
     return problems
 
