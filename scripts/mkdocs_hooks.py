@@ -296,6 +296,7 @@ def on_post_page(output, page, config):
     output = per_language.drop_alternate_links(output)
     output = per_language.use_stemming_search_worker(output)
     output = theme_html.label_navigation_sections(output)
+    output = theme_html.wrap_tables(output)
     if _state["language"] != _default_language(config):
         output = per_language.point_search_at_language_root(output, _state["language"])
     return output

@@ -417,6 +417,52 @@ def test_phone_scrolls_wide_tables_not_the_page(site_url, visit, language):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+TABLE_STYLES = """() => {
+  // Material styles a table without a class in its wrapper; the build writes the
+  // wrapper and the class handbook-table (theme_html.wrap_tables). A classless
+  // copy of each table, in a wrapper of its own beside the original, must get
+  // exactly the same computed styles: table, row, header and data cell.
+  const props = t => { const s = getComputedStyle(t); return Object.fromEntries([...s].map(k => [k, s.getPropertyValue(k)])) }
+  const parts = t => [t, t.querySelector("tbody tr"), t.querySelector("th"), t.querySelector("td")]
+  const differences = []
+  for (const table of document.querySelectorAll("article table")) {
+    const wrap = table.closest(".md-typeset__scrollwrap")
+    const copy = wrap.cloneNode(true)
+    const plain = copy.querySelector("table")
+    plain.removeAttribute("class")
+    wrap.after(copy)
+    parts(table).forEach((node, i) => {
+      const mine = props(node), material = props(parts(plain)[i])
+      for (const k in material) if (mine[k] !== material[k]) differences.push([node.tagName, k, mine[k], material[k]])
+    })
+    copy.remove()
+  }
+  return differences
+}"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_tables_look_as_material_draws_them_and_stay_where_the_build_put_them(site_url, visit, language, scheme):
+    """Speed on a phone: Material's script would move each table into its
+    scrolling wrapper once the page has loaded, restyling the whole article;
+    the build writes the wrapper instead. The tables must keep Material's
+    look, and its script must leave them as they are."""
+    opened = visit(color_scheme=scheme)
+    url = language_root(site_url, language) + "treatment/drugs/"
+    built = opened.open(url).text()
+    page = opened.page
+    page.wait_for_function("document.readyState === 'complete'")
+    assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
+    in_html = len(re.findall(r'<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="handbook-table">', built))
+    shown = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t =>
+        t.className === 'handbook-table' && t.parentElement.matches('.md-typeset__table')
+        && t.parentElement.parentElement.matches('.md-typeset__scrollwrap')
+        && !t.parentElement.parentElement.parentElement.closest('.md-typeset__scrollwrap'))""")
+    assert in_html >= 5 and shown == [True] * in_html, "each table once in Material's wrapper, as built"
+    assert page.evaluate(TABLE_STYLES) == [], "a table looks different from Material's table without a class"
+
+
 def test_print_drops_navigation(site_url, visit):
     opened = visit()
     opened.open(f"{site_url}/sl/treatment/drugs/")

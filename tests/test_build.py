@@ -84,6 +84,19 @@ def test_abbreviations_become_tooltips_in_each_language(fixture_site):
     assert '<abbr title="hiperkalciemija, ledvična odpoved, anemija, lezije kosti">CRAB</abbr>' in page(fixture_site, "sl/index.html")
 
 
+def test_tables_come_in_materials_wrapper_that_its_script_leaves_alone(fixture_site):
+    """Speed on a phone: the wrapper is in the HTML, and the table's class keeps
+    Material's script (table:not([class])) from moving it once the page has loaded."""
+    for path in ("abbreviations/index.html", "sl/abbreviations/index.html"):
+        html = page(fixture_site, path)
+        article = re.search(r"<article .*?</article>", html, re.S)[0]
+        tables = re.findall(r"<table[^>]*>", article)
+        assert tables and set(tables) == {'<table class="handbook-table">'}, (path, tables)
+        wrapped = re.findall(r'<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
+                             r'<table class="handbook-table">.*?</table></div></div>', article, re.S)
+        assert len(wrapped) == len(tables), path
+
+
 def test_languages_and_no_third_party_requests(fixture_site):
     assert '<html lang="sl"' in page(fixture_site, "sl/chapter/page/index.html")
     assert '<html lang="en"' in page(fixture_site, "chapter/page/index.html")
