@@ -347,6 +347,7 @@ def on_post_build(config):
         log.info("Search index entries per language: " + ", ".join(f"{k} {v}" for k, v in entries.items()))
         for problem in problems:
             log.warning(str(problem))
+    per_language.write_search_workers(site, others)  # before the offline manifests, which list them
     # Before the link check: every page's footer links to its language's PDF.
     for result in pdf.publish(list(_state["books"].values()), Path(config.site_dir), _default_language(config)):
         for problem in result.problems:

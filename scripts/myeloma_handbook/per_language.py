@@ -13,7 +13,12 @@ hooks use these functions to give each language its own:
 - `point_search_at_language_root`: Material's script loads the index from
   `search/search_index.json` below `base` in the page's `__config`; on a
   page of another language, `base` becomes that language's root, so the
-  page loads its own index and result links resolve against it.
+  page loads its own index and result links resolve against it, and its
+  search worker becomes <lang>/search/worker.js (`write_search_workers`),
+  which runs the shared one. A search worker is matched to a service worker
+  by its own URL, not by its page's: below the language's root, it is
+  answered by that language's offline copy (offline.py, whose scope is the
+  root), also when the network is gone; in /assets/ it never was.
 - `write_not_found_pages`: 404.html (default language) and <lang>/404.html.
 - `use_stemming_search_worker`: every page runs Material's search worker
   through overrides/assets/javascripts/workers/search-stemming.js, which
@@ -42,6 +47,8 @@ LUNR_LANGUAGE_FILE = "assets/javascripts/lunr/min/lunr.{}.min.js"
 
 ALTERNATE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
 STEMMING_WORKER = "search-stemming.js"
+SHARED_WORKERS = "assets/javascripts/workers/"
+LANGUAGE_WORKER = "search/worker.js"  # below a language's root: write_search_workers
 CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
 
 
@@ -119,11 +126,38 @@ def merge_rebuilt_entries(previous: list[dict] | None, written: list[dict], rebu
 
 def point_search_at_language_root(page_html: str, language: str) -> str:
     """Set `base` in Material's __config to the root of `language`, so that
-    search loads <lang>/search/search_index.json."""
+    search loads <lang>/search/search_index.json, and `search` (after
+    use_stemming_search_worker) to <lang>/search/worker.js with the same
+    query, so that the search worker runs below the language's root."""
     def rebase(config: dict) -> None:
         config["base"] = config["base"].rstrip("/") + f"/{language}/"
+        if "search" in config:
+            query = config["search"].partition("?")[2]
+            config["search"] = config["base"] + LANGUAGE_WORKER + (f"?{query}" if query else "")
 
     return _edit_config(page_html, rebase)
+
+
+def search_worker(site_root_from_worker: str) -> str:
+    """A language's search worker: the shared search-stemming.js, told
+    where the shared workers are (Material's worker and the lunr files load
+    from there, not from this folder)."""
+    return ("/* Written by the build (scripts/myeloma_handbook/per_language.py): the search worker of this\n"
+            " * language's pages, below its root so that its offline copy answers for it; it runs\n"
+            f" * {SHARED_WORKERS}{STEMMING_WORKER}. */\n"
+            f"self.handbookSharedWorkers = new URL({json.dumps(site_root_from_worker + SHARED_WORKERS)}, "
+            "self.location.href).href\n"
+            f"importScripts(self.handbookSharedWorkers + {json.dumps(STEMMING_WORKER)})\n")
+
+
+def write_search_workers(site: Path, others: list[str]) -> None:
+    """<lang>/search/worker.js of each language but the default (whose pages
+    use the shared worker, below their root already)."""
+    for language in others:
+        target = site / language / LANGUAGE_WORKER
+        target.parent.mkdir(parents=True, exist_ok=True)
+        up = "../" * (language.count("/") + 1 + LANGUAGE_WORKER.count("/"))
+        target.write_text(search_worker(up), encoding="utf-8")
 
 
 def use_stemming_search_worker(page_html: str) -> str:

@@ -25,8 +25,10 @@
  * A word indexed twice at one position (itself and its stem) is kept once
  * per position in the results, so Material marks it once.
  *
- * In the browser this file is the search worker: the hooks point `search` in
- * each page's __config here, with Material's own worker named in
+ * In the browser this file is the search worker (on the pages of a language
+ * below its own root, run from <language>/search/worker.js, which its
+ * offline copy answers for): the hooks point `search` in each page's
+ * __config here, with Material's own worker named in
  * `?material=search.<hash>.min.js`; it reads the spelling rules from
  * Material's setup message, loads that worker and patches the lunr it
  * exposes. Under node it exports the patch, which returns `configure(config)`
@@ -40,6 +42,17 @@
   var material = new URLSearchParams(self.location.search).get("material") || ""
   if (!/^search\.[0-9a-f]+\.min\.js$/.test(material))
     throw new Error("search-stemming.js: expected ?material=search.<hash>.min.js, got " + self.location.search)
+  /* Run by a language's own search worker (<language>/search/worker.js,
+     scripts/myeloma_handbook/per_language.py), which names the folder of the
+     shared workers: Material's worker and the lunr files it loads ("../lunr/")
+     are found from there, not from the language's folder. */
+  var shared = self.handbookSharedWorkers
+  if (shared) {
+    var load = self.importScripts
+    self.importScripts = function () {
+      return load.apply(self, Array.prototype.map.call(arguments, function (url) { return new URL(url, shared).href }))
+    }
+  }
   var configure = null
   /* Registered before Material's worker, so it sees the setup message (type 0)
      first: the spelling rules must be in place before the index is built. */
