@@ -6,7 +6,8 @@
  * name of this build's cache and the URLs to save, relative to this file.
  *
  * - install: saves every URL of the manifest (a few at a time, telling the
- *   pages of its language how far it is), then takes over at once;
+ *   pages of its language how far it is), then takes over at once; if one
+ *   cannot be saved, it stops, deletes what it saved and says so;
  * - activate: deletes the caches of this language's earlier builds;
  * - fetch: answers only for URLs of its manifest. Pages and the search
  *   index come from the network while it answers (a new edition shows at
@@ -28,24 +29,36 @@ function tell(message) {
   })
 }
 
+/* Saves every URL, PARALLEL at a time. The first that fails stops them all
+   (no more downloads, no more progress), and only once every one has
+   stopped does the promise reject: the "failed" message is the last the
+   pages get, and nothing is put into the cache after it is deleted. */
 async function save() {
   const cache = await caches.open(OFFLINE.cache)
   const queue = URLS.slice()
   let done = 0
+  let stopped = false
   async function next() {
-    while (queue.length) {
+    while (queue.length && !stopped) {
       const url = queue.shift()
-      let response = await fetch(url, { cache: "no-cache" })
-      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
-      if (response.redirected) { // a redirected response cannot answer a navigation
-        response = new Response(await response.blob(), { status: response.status, headers: response.headers })
+      try {
+        let response = await fetch(url, { cache: "no-cache" })
+        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
+        if (response.redirected) { // a redirected response cannot answer a navigation
+          response = new Response(await response.blob(), { status: response.status, headers: response.headers })
+        }
+        if (stopped) return
+        await cache.put(url, response)
+      } catch (error) {
+        stopped = true
+        throw error
       }
-      await cache.put(url, response)
       done += 1
-      if (done % 8 === 0 || done === URLS.length) await tell({ type: "progress", done, total: URLS.length })
+      if (!stopped && (done % 8 === 0 || done === URLS.length)) await tell({ type: "progress", done, total: URLS.length })
     }
   }
-  await Promise.all(Array.from({ length: PARALLEL }, next))
+  const failure = (await Promise.allSettled(Array.from({ length: PARALLEL }, next))).find(r => r.status === "rejected")
+  if (failure) throw failure.reason
 }
 
 self.addEventListener("install", event => {
