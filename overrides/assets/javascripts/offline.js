@@ -23,7 +23,7 @@
   }
 
   function show(text, action, busy) {
-    status.textContent = text
+    if (status.textContent !== text) status.textContent = text // said once, not again (role="status")
     progress.hidden = !busy
     button.disabled = busy
     button.textContent = action === "remove" ? words.remove : words.save
