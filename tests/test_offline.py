@@ -56,9 +56,10 @@ def test_each_language_saves_its_own_pages_and_nothing_of_another(built_site):
         assert catalogues == [f"assets/javascripts/catalogue/{language}.js"]
 
 
-# A query per language that only its stemmer and spelling rules answer: no
-# page says "treatments" where it says "treatment", and no Slovenian page
-# writes "okuzbe" (okužbe, typed without the diacritic).
+# A query per language that finds sections which do not contain it as typed,
+# so only the language's own search (stemmer, diacritic folding) finds them:
+# "treatments" finds "treatment"; no Slovenian page writes "okuzbe" (okužbe
+# typed without the diacritic), which lunr.sl.min.js folds.
 STEMMED_QUERY = {"en": "treatments", "sl": "okuzbe"}
 # {percent} as Intl.NumberFormat writes it in the language (sl: "45 %", a no-break space).
 PERCENT = {"en": r"\d{1,3}%", "sl": r"\d{1,3}\u00a0%"}
