@@ -90,7 +90,8 @@ self.addEventListener("message", event => {
    with ?h=...) gets a new response: a saved one carries the saved URL, and a
    worker or document takes its location from its response's URL. */
 function fromCache(request, key) {
-  return caches.open(OFFLINE.cache).then(cache => cache.match(key)).then(saved =>
+  // caches.match, not caches.open: opening would make an empty copy again while the reader removes it
+  return caches.match(key, { cacheName: OFFLINE.cache }).then(saved =>
     !saved || saved.url === request.url ? saved
       : new Response(saved.body, { status: saved.status, statusText: saved.statusText, headers: saved.headers }))
 }

@@ -66,13 +66,16 @@
     }, function () { show(words.failed, "save", false) })
   }
 
+  // The saved copy goes first: unregistering can wait on the browser's own
+  // update check, which a network that never answers holds up for minutes.
   function remove() {
-    ours().then(function (registration) { return registration && registration.unregister() })
-      .then(function () { return caches.keys() })
+    caches.keys()
       .then(function (names) {
         return Promise.all(names.filter(function (name) { return name.indexOf(words.cachePrefix) === 0 })
           .map(function (name) { return caches.delete(name) }))
       })
+      .then(ours)
+      .then(function (registration) { return registration && registration.unregister() })
       .then(function () { show(words.removed, "save", false) })
   }
 
