@@ -166,3 +166,46 @@ def test_check_command_reads_the_files_mkdocs_yml_names(tmp_path, monkeypatch, c
     assert (cli.check(), capsys.readouterr().out) == (0, "All source checks passed.\n")
     (project / "sources.bib").write_text("@article{broken,\n  title = {no end}\n", encoding="utf-8")
     assert cli.check() == 1 and capsys.readouterr().out.startswith("sources.bib:")
+
+
+def test_checks_run_again_in_one_process_see_every_edit(tmp_path):
+    """`serve` runs the checks again after each save, in the same process;
+    front matter, a page's terminology problems and its ids are kept per text
+    (scripts/myeloma_handbook/memo.py). A run after an edit must report what
+    a fresh process reports, and the kept answers must be used."""
+    from myeloma_handbook import memo
+
+    project = Project.at(make_fixture("guideline_map", tmp_path / "project"))
+    terms = project.root / "i18n" / "terms" / "en.yml"
+    terms.parent.mkdir(parents=True, exist_ok=True)
+    terms.write_text("sources:\n  british: British spelling\nterms:\n"
+                     "  - preferred: tumour\n    avoid: [tumor]\n    source: british\n", encoding="utf-8")
+    page = project.docs / "en" / "chapter" / "page.md"
+    original = page.read_text(encoding="utf-8")
+
+    def run() -> list[str]:
+        return [str(p) for p in check_sources(project, today=FIXTURE_TODAY).problems]
+
+    def fresh() -> list[str]:
+        memo.forget()
+        return run()
+
+    assert run() == [] and run() == []
+    kept = memo.stats["kept"]
+    edits = [
+        original + "\nA tumor.\n",  # a page's terminology
+        original.replace("reviewed: 2026-01-15", "reviewed: 2026-02-30"),  # front matter
+        original.replace("## Dose {#dose}", "## Dose {#dosing}"),  # an id the guideline map names
+    ]
+    for edited in edits:
+        page.write_text(edited, encoding="utf-8")
+        warm = run()
+        assert warm and warm == fresh(), edited[:80]
+        page.write_text(original, encoding="utf-8")
+        assert run() == []
+    # the term list is part of the key: a new rule applies to an unchanged page
+    terms.write_text(terms.read_text(encoding="utf-8") + "  - preferred: dosage\n    avoid: [dose]\n"
+                     "    source: british\n", encoding="utf-8")
+    warm = run()
+    assert any('uses "Dose"' in p for p in warm) and warm == fresh()
+    assert memo.stats["kept"] > kept, "the kept answers were never used"

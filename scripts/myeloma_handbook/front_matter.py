@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from . import memo
 from .markdown_source import split_front_matter
 from .problems import Problem
 
@@ -84,8 +85,8 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def load_yaml(yaml_text: str):
-    """Front matter as YAML data, dates left as text."""
-    return yaml.load(yaml_text, Loader=_Loader)
+    """Front matter as YAML data, dates left as text (kept per text: memo.py)."""
+    return memo.remembered("front matter", yaml_text, lambda: yaml.load(yaml_text, Loader=_Loader))
 
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import markdown
 import yaml
 
+from . import memo
 from .i18n import read_config
 from .markdown_source import FRONT_MATTER
 from .problems import Problem
@@ -81,7 +82,12 @@ class Anchors:
                 if settings:
                     options[name] = settings
         self._markdown = markdown.Markdown(extensions=names, extension_configs=options)
+        self._settings = repr((names, options))  # with the page's text, all its ids depend on
         self._cache: dict[Path, set[str] | None] = {}
+
+    def _ids(self, text: str) -> set[str]:
+        html = self._markdown.reset().convert(text)
+        return {m.group(2) if m.group(2) is not None else m.group(3) for m in ELEMENT_ID.finditer(html)}
 
     def of(self, language: str, page: str) -> set[str] | None:
         """The page's ids, or None when the page does not exist."""
@@ -91,9 +97,7 @@ class Anchors:
                 self._cache[path] = None
             else:
                 text = FRONT_MATTER.sub("", path.read_text(encoding="utf-8"), count=1)
-                html = self._markdown.reset().convert(text)
-                self._cache[path] = {m.group(2) if m.group(2) is not None else m.group(3)
-                                     for m in ELEMENT_ID.finditer(html)}
+                self._cache[path] = memo.remembered("ids", (self._settings, text), lambda: self._ids(text))
         return self._cache[path]
 
 

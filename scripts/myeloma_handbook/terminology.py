@@ -48,6 +48,7 @@ from pathlib import Path
 
 import yaml
 
+from . import memo
 from .markdown_source import FRONT_MATTER, mask_non_prose
 from .problems import Problem
 
@@ -289,9 +290,15 @@ def _allowed(line: str) -> set[str]:
 
 def check_page(text: str, rel: str, terminology: Terminology) -> list[Problem]:
     """Every use of a form to avoid on one page (a form may run over a line
-    break; the problem names the line it starts on)."""
+    break; the problem names the line it starts on). Kept per text, path and
+    rules (memo.py): `serve` checks every page again after each save."""
     if not terminology.rules:
         return []
+    return memo.remembered("terminology", (text, rel, tuple(terminology.rules)),
+                           lambda: _check_page(text, rel, terminology))
+
+
+def _check_page(text: str, rel: str, terminology: Terminology) -> list[Problem]:
     prose = _prose(text)
     original = text.split("\n")
     starts = [0]
