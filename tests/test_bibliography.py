@@ -63,3 +63,21 @@ def test_citations_render_as_python_markdown_footnotes_would():
     expected = markdown.markdown(footnotes, extensions=["footnotes"])
     assert REPEATED_BACKLINK.search(expected), "the footnotes extension writes a back-link per citation"
     assert REPEATED_BACKLINK.sub("", html) == REPEATED_BACKLINK.sub("", expected)
+
+
+def test_the_real_copy_host_list_names_development_servers_and_keeps_only_real_copies():
+    """bibliography-copy-hosts.yml (the data behind the `url of ... points at a
+    copy` gate; its message is in tests/fixtures/problems.yml, copy_host_url):
+    development deployments are listed, and each entry kept on a copy with a
+    reason still exists and still points at a listed host, so the exception
+    list cannot outlive its reason unnoticed."""
+    import yaml
+
+    listed = yaml.safe_load((ROOT / bib.COPY_HOSTS_FILE).read_text(encoding="utf-8"))
+    assert "*.vercel.app" in listed["hosts"] and listed["ip_addresses"] is True
+    entries = bib.load(ROOT / "bibliography.bib").entries.entries
+    hosts = [name.removeprefix("*.") for name in listed["hosts"]]
+    for key, reason in (listed.get("kept") or {}).items():
+        assert key in entries and reason, key
+        host = re.sub(r"^https?://([^/:]+).*", r"\1", entries[key].fields["url"]).lower()
+        assert any(host == name or host.endswith("." + name) for name in hosts), (key, host)

@@ -44,7 +44,7 @@ def copy_project(root: Path, destination: Path, without_citations: bool = False)
     shutil.copytree(root / "i18n", destination / "i18n")
     if (root / "figures").is_dir():  # not .cache/figures: the copy draws its figures itself
         shutil.copytree(root / "figures", destination / "figures")
-    for name in ("bibliography.bib", "bibliography-checks.yml"):  # the entries and their verification records
+    for name in ("bibliography.bib", "bibliography-checks.yml", "bibliography-copy-hosts.yml"):  # entries, records, copy hosts
         if (root / name).is_file():
             shutil.copy(root / name, destination / name)
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pybtex.errors
+import yaml
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
@@ -31,7 +34,7 @@ PMID_SYNTAX = re.compile(r"^\d{1,9}$")
 URL_SYNTAX = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")
 CONTAINER_FIELDS = ("journal", "booktitle", "publisher", "howpublished", "organization", "institution", "school")
 VETERINARY = "veterinary"
-
+COPY_HOSTS_FILE = "bibliography-copy-hosts.yml"  # beside bibliography.bib: hosts an entry's url must not be on
 
 
 @dataclass
@@ -94,7 +97,45 @@ def load(path: Path, rel: str = "bibliography.bib") -> Bibliography:
             problems.append(Problem(rel, lines.get(key, 0), f"entry '{key}' has the same DOI as '{seen_doi[doi]}'",
                                     "keep one entry per work"))
         seen_doi.setdefault(doi, key)
+    problems.extend(check_copy_hosts(data, lines, rel, path.with_name(COPY_HOSTS_FILE)))
     return Bibliography(data, lines, problems)
+
+
+def check_copy_hosts(data: BibliographyData, lines: dict[str, int], rel: str, hosts_path: Path) -> list[Problem]:
+    """An entry's url must be the work's own address, not a copy: fail on a
+    url whose host is listed in bibliography-copy-hosts.yml (a name matches
+    itself and the hosts below it), or is an IP address when the file says
+    so, unless the file keeps that entry with a reason. A record's `via` is
+    not checked: naming the copy that was read is honest provenance."""
+    if not hosts_path.is_file():
+        return []
+    where = hosts_path.name
+    try:
+        listed = yaml.safe_load(hosts_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Problem(where, mark.line + 1 if mark else 1, f"not valid YAML: {getattr(error, 'problem', error)}",
+                        "fix the YAML at this line")]
+    names = [str(name).lower().removeprefix("*.") for name in listed.get("hosts") or []]
+    kept = listed.get("kept") or {}
+    problems = []
+    for key, entry in data.entries.items():
+        url = entry.fields.get("url", "").strip()
+        host = (urlsplit(url).hostname or "").rstrip(".").lower() if url else ""
+        if not host or key in kept:
+            continue
+        copy = next((name for name in names if host == name or host.endswith("." + name)), None)
+        if copy is None and listed.get("ip_addresses"):
+            try:
+                ipaddress.ip_address(host)
+                copy = host
+            except ValueError:
+                pass
+        if copy is not None:
+            problems.append(Problem(rel, lines.get(key, 0), f"url of '{key}' points at a copy on {host}",
+                                    "cite the work's own address (DOI, PubMed, publisher, regulator) and name the "
+                                    f"copy you read in the record's via (the copy hosts are listed in {where})"))
+    return problems
 
 
 def _error_line(text: str, message: str, lines: dict[str, int]) -> int:
