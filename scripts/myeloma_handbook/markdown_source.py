@@ -23,7 +23,7 @@ CITATION_KEY = re.compile(r"@([\w-]+)")
 VALID_BLOCK = re.compile(r"^\s*@[\w-]+(\s*;\s*@[\w-]+)*\s*$")
 
 EVIDENCE_LABEL = re.compile(r"\[evidence:\s*([^\]\n]*)\]", re.I)
-EVIDENCE_LEVELS = ("guideline", "meta-analysis", "rct", "cohort", "case-control", "case-series", "case-report", "expert")
+EVIDENCE_LEVELS = ("guideline", "label", "meta-analysis", "rct", "cohort", "case-control", "case-series", "case-report", "expert")
 
 # Not prose: link and image targets, autolinks, bare URLs, HTML tags,
 # attribute lists ({#id .class}), abbreviation and link definitions.
