@@ -559,3 +559,16 @@ def test_spellcheck_and_translation_status_check_only_what_a_branch_changed(tmp_
     assert "chapter/new.md: missing twin" in status.stdout and "abbreviations.md" not in status.stdout
     unknown = handbook("spellcheck", "--changed", "nosuch", "--project", str(project), cwd=project)
     assert unknown.returncode == 2 and unknown.stderr.startswith("spellcheck --changed: git knows no revision 'nosuch'")
+
+
+@pytest.mark.parametrize("document", ["CONTRIBUTING.md", "docs/en/contributing.md", "docs/sl/contributing.md",
+                                      "docs/en/editorial-policy.md", "docs/sl/editorial-policy.md"])
+def test_every_evidence_label_is_defined_where_readers_and_contributors_look(document):
+    """A label added to EVIDENCE_LEVELS must also be defined in the tables that
+    explain the badges (the `case-control` and `label` rows were once missing
+    from the editorial policy while the gate already accepted them)."""
+    from myeloma_handbook.markdown_source import EVIDENCE_LEVELS
+
+    text = (ROOT / document).read_text(encoding="utf-8").replace("&#91;", "[").replace("&#93;", "]")
+    missing = [level for level in EVIDENCE_LEVELS if f"[evidence: {level}]" not in text]
+    assert not missing, f"{document}: no row for {missing} -> add it to the evidence-label table"
